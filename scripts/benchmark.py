@@ -1,0 +1,76 @@
+"""Speed and memory of the engine: index build, cold start to first answer, warm ask latency, resident memory.
+
+    .venv/bin/python scripts/benchmark.py [--corpus corpus] [--questions eval/benchmark_questions.txt]
+
+Prints one figure a line; the README quotes its output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _cold_start(corpus: Path, index_dir: Path, question: str) -> float:
+    """Seconds from a new process's start to its first printed answer (index already built)."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "policy_qa.cli", "ask", question, "--corpus", str(corpus), "--index-dir", str(index_dir)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "benchmark_questions.txt")
+    args = parser.parse_args()
+    questions = [line.strip() for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    from policy_qa import PolicyQA
+
+    with tempfile.TemporaryDirectory() as scratch:
+        index_dir = Path(scratch) / "index"
+        PolicyQA.from_corpus(args.corpus, index_dir=index_dir)  # warms the model files in the page cache
+        started = time.perf_counter()
+        qa = PolicyQA.from_corpus(args.corpus, index_dir=index_dir, rebuild=True)
+        build = time.perf_counter() - started
+        info = qa.info()
+        print(f"corpus: {len(info.documents)} documents, {info.chunks} chunks")
+        print(f"index build (embed + FAISS + persist): {build:.2f} s")
+
+        qa.ask(questions[0])
+        latencies = []
+        for question in questions:
+            started = time.perf_counter()
+            qa.ask(question)
+            latencies.append((time.perf_counter() - started) * 1000)
+        print(f"warm ask over {len(latencies)} questions: p50 {statistics.median(latencies):.1f} ms, "
+              f"p95 {_percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms")
+        print(f"resident memory (max RSS of this process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+        colds = [_cold_start(args.corpus, index_dir, questions[0]) for _ in range(3)]
+        print(f"cold start to first answer (CLI, 3 runs): median {statistics.median(colds):.2f} s, max {max(colds):.2f} s")
+        child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"resident memory of a CLI ask process (max RSS): {child:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""What the engine returns: an answer, its citations and the passages it was drawn from."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk, in rank order; ``start``/``end`` are offsets in the normalised document."""
+
+    document: str
+    section: str
+    text: str
+    score: float
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Source ``[index]`` of an answer: the exact sentence ``quote`` at ``[start, end)`` of ``document``."""
+
+    index: int
+    document: str
+    section: str
+    quote: str
+    start: int
+    end: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with ``[n]`` markers that refer to ``citations``; ``refused`` when the corpus has no answer."""
+
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    answerer: str = "extractive"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (used by ``policy-qa ask --json`` and the evaluation)."""
+        return asdict(self)

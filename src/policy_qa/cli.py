@@ -1,0 +1,99 @@
+"""``policy-qa``: the command line, a thin front on ``PolicyQA``. Heavy libraries load only when a command needs them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from .errors import InvalidQuestionError, PolicyQAError
+
+if TYPE_CHECKING:
+    from .answer import Answer
+    from .engine import PolicyQA
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policy-qa", description="带出处的政策公报问答（离线）。Cited answers over Chinese policy bulletins, offline.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", default=os.environ.get("POLICY_QA_CORPUS", "corpus"), help="corpus folder of .txt/.md bulletins (default: $POLICY_QA_CORPUS or ./corpus)")
+    common.add_argument("--index-dir", default=None, help="index folder (default: $POLICY_QA_INDEX or one per corpus under ~/.cache/policy-qa/indexes)")
+    common.add_argument("--model", default=None, help="sentence-transformers model name or path (default: the offline multilingual-e5-small)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    index = commands.add_parser("index", parents=[common], help="build or refresh the index of a corpus")
+    index.add_argument("corpus_arg", nargs="?", metavar="CORPUS", help="corpus folder (overrides --corpus)")
+    index.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
+
+    ask = commands.add_parser("ask", parents=[common], help="answer a question with citations")
+    ask.add_argument("question", metavar="QUESTION")
+    ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    ask.add_argument("--top-k", type=int, default=None, help="sections to retrieve (default 5)")
+
+    commands.add_parser("info", parents=[common], help="documents, sections, model and index age")
+    return parser
+
+
+def _engine(args: argparse.Namespace, *, rebuild: bool = False, top_k: int | None = None) -> PolicyQA:
+    from .engine import PolicyQA
+
+    corpus = getattr(args, "corpus_arg", None) or args.corpus
+    return PolicyQA.from_corpus(corpus, index_dir=args.index_dir, embedding_model=args.model, top_k=top_k, rebuild=rebuild)
+
+
+def _format_answer(answer: Answer) -> str:
+    lines = [answer.text, ""]
+    for citation in answer.citations:
+        lines.append(f"[{citation.index}] {citation.section}")
+        lines.append(f"    {citation.document}:{citation.line}  (字符 {citation.start}–{citation.end})")
+        lines.append(f"    「{citation.quote}」")
+    if answer.refused and answer.passages:
+        lines.append("最接近的段落：")
+        lines += [f"  - {p.section}（{p.document}:{p.line_start}）" for p in answer.passages[:3]]
+    return "\n".join(lines).rstrip()
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "ask":
+        from .question import validate_question
+
+        validate_question(args.question)  # fail fast, before loading any model
+        if args.top_k is not None and args.top_k < 1:
+            raise InvalidQuestionError("--top-k 必须是正整数。")
+        answer = _engine(args, top_k=args.top_k).ask(args.question)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else _format_answer(answer))
+        return 0
+    engine = _engine(args, rebuild=args.command == "index" and args.force)
+    info = engine.info()
+    if args.command == "index":
+        state = f"rebuilt ({info.rebuilt_because})" if info.rebuilt_because else "up to date"
+        print(f"index {state}: {len(info.documents)} documents, {info.chunks} chunks → {info.index_dir}")
+    else:
+        print(json.dumps({**asdict(info), "age_seconds": round(time.time() - info.built_at)}, ensure_ascii=False, indent=2))
+    for warning in info.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``policy-qa`` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return _run(args)
+    except InvalidQuestionError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    except PolicyQAError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

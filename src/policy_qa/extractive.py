@@ -1,0 +1,242 @@
+"""The extractive answerer: picks the clauses that answer a question from the retrieved sections and cites them.
+
+No model is involved: every word of an answer body is copied from the corpus, so every figure it shows is in
+the sentence it cites. It is the embedded default and the fallback for LLM answers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .answer import Citation
+from .documents import SourceDocument, Span
+from .figures import find_figures
+from .question import QuestionProfile
+from .retrieval import intent_of
+from .sentences import split_clauses, split_sentences
+from .tokens import char_bigrams
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+REFUSAL = "资料中没有提及"
+# Share of the question's (idf-weighted) content the best evidence must cover.
+MIN_COVERAGE = 0.55
+# A second sentence joins the answer when it scores at least this share of the best one.
+SECOND_SENTENCE_RATIO = 0.95
+# An enumerated item (the text between two 「；」) this short is shown whole; a longer one is narrowed to clauses.
+FOCUSED_ITEM_CHARS = 32
+MAX_CONTINUATIONS = 2
+EVIDENCE_NODES = 5
+# Clauses that continue the figure of the clause before them: 「其中……」「已使用……」「占……」「同比增长……」.
+_CONTINUATION = re.compile(r"^(?:其中|已|占|同比|比上年|较|分别|均|累计|总投资|总量|合计|共计|增长|高于|超出|达到|位居|排)")
+_LEADING_CONTEXT = re.compile(r"^(?:(?:19|20)\d{2}年(?:以来|底|末|上半年|全年)?|今年以来|截至目前|目前|全年|上半年)$")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One candidate sentence and how well it answers the question."""
+
+    node: TextNode
+    span: Span
+    text: str
+    coverage: float
+    score: float
+
+
+@dataclass(frozen=True)
+class ScopedAnswer:
+    """The answer for one scope (a report named in the question, or the whole corpus)."""
+
+    body: str
+    citation: Citation | None
+    extra: tuple[Citation, ...] = ()
+
+
+class ExtractiveAnswerer:
+    """Scores the sentences of the retrieved nodes against the question and composes a short cited answer."""
+
+    def __init__(self, nodes: list[TextNode], documents: dict[str, SourceDocument]) -> None:
+        self._documents = documents
+        self._texts = [f"{n.metadata['section']}\n{n.text}" for n in nodes]
+        self._corpus = "\n".join(self._texts)
+
+    def weight(self, term: str) -> float:
+        """Inverse document frequency of ``term`` over the nodes; a term the corpus never uses weighs most."""
+        frequency = sum(term in text for text in self._texts)
+        return math.log((len(self._texts) + 1) / (frequency + 0.5)) + 0.1
+
+    def absent_facts(self, question: QuestionProfile, evidence: Evidence) -> list[str]:
+        """Years and names the question asks about that the evidence does not support.
+
+        A name is the question's first content word (its subject: a place, an organisation) or a place word;
+        it is supported when the corpus uses it, or the evidence's section spells it out (「经开区」 in
+        「经济技术开发区」: an abbreviation keeps its characters in order).
+        """
+        context = f"{evidence.node.metadata['section']}\n{evidence.node.text}"
+        missing = [f"{year}年" for year in question.years if year not in context]
+        names = {question.terms[0]} if question.terms else set()
+        names |= set(question.places) & set(question.terms)
+        for name in names:
+            if len(name) >= 2 and not name.isdigit() and name not in self._corpus and not _abbreviates(name, context):
+                missing.append(name)
+        return missing
+
+    def best_evidence(self, question: QuestionProfile, hits: list[NodeWithScore]) -> list[Evidence]:
+        """Candidate sentences from the top nodes, best first."""
+        terms = [t for t in question.terms if not t.isdigit()]
+        weights = {term: self.weight(term) for term in terms}
+        total = sum(weights.values()) or 1.0
+        question_bigrams = char_bigrams(question.text)
+        wanted_intent = intent_of(question.text)
+        candidates = []
+        for rank, hit in enumerate(hits[:EVIDENCE_NODES]):
+            node = hit.node
+            heading = node.metadata["section"]
+            for span in split_sentences(node.text):
+                sentence = node.text[span.start : span.end]
+                covered = sum(w for t, w in weights.items() if t in sentence)
+                covered += 0.6 * sum(w for t, w in weights.items() if t not in sentence and t in heading)
+                coverage = covered / total
+                overlap = len(question_bigrams & char_bigrams(sentence)) / (len(question_bigrams) or 1)
+                score = coverage + 0.5 * overlap + 0.15 / (1 + rank)
+                if question.wants_figure and _has_amount(sentence):
+                    score += 0.25
+                if wanted_intent and intent_of(f"{heading}{sentence}") == wanted_intent:
+                    score += 0.1
+                candidates.append(Evidence(node, span, sentence, coverage, score))
+        return sorted(candidates, key=lambda e: -e.score)
+
+    def answer(self, question: QuestionProfile, scopes: list[tuple[str | None, list[NodeWithScore]]]) -> tuple[str, bool, list[Citation]]:
+        """Text, refused flag and citations for one scope, or one line per report when a question names several."""
+        if len(scopes) == 1:
+            scoped = self.answer_scope(question, scopes[0][1], 1)
+            if scoped.citation is None:
+                return self._refusal(question, scopes[0][1]), True, []
+            return scoped.body, False, [scoped.citation, *scoped.extra]
+        lines, citations = [], []
+        for report, hits in scopes:
+            scoped = self.answer_scope(question, hits, len(citations) + 1)
+            if scoped.citation is None:
+                lines.append(f"{report}：{REFUSAL}。")
+            else:
+                lines.append(scoped.body)
+                citations += [scoped.citation, *scoped.extra]
+        return "\n".join(lines), not citations, citations
+
+    @staticmethod
+    def _refusal(question: QuestionProfile, hits: list[NodeWithScore]) -> str:
+        """The refusal, pointing at the closest sections so the reader can check for themselves."""
+        text = f"{REFUSAL}与「{question.text}」直接相关的内容。"
+        closest = list(dict.fromkeys(hit.node.metadata["section"] for hit in hits[:2]))
+        return f"{text}最接近的章节：{'；'.join(closest)}。" if closest else text
+
+    def answer_scope(self, question: QuestionProfile, hits: list[NodeWithScore], first_index: int) -> ScopedAnswer:
+        """The answer drawn from ``hits``, citations numbered from ``first_index``; a refusal when evidence is weak."""
+        ranked = self.best_evidence(question, hits)
+        if not ranked or ranked[0].coverage < MIN_COVERAGE or self.absent_facts(question, ranked[0]):
+            return ScopedAnswer(REFUSAL, None)
+        chosen = [ranked[0]]
+        for other in ranked[1:3]:
+            same_section = other.node.metadata["section"] == ranked[0].node.metadata["section"]
+            adds_figure = not question.wants_figure or _has_amount(other.text)
+            if same_section and adds_figure and other.score >= SECOND_SENTENCE_RATIO * ranked[0].score and other.text != ranked[0].text:
+                chosen.append(other)
+                break
+        citations = [self._cite(evidence, first_index + n) for n, evidence in enumerate(chosen)]
+        bodies = [self._focus(question, evidence) + f"[{c.index}]" for evidence, c in zip(chosen, citations)]
+        return ScopedAnswer(f"{self._label(chosen[0])}{'；'.join(bodies)}。", citations[0], tuple(citations[1:]))
+
+    def _focus(self, question: QuestionProfile, evidence: Evidence) -> str:
+        """The part of the sentence that answers the question.
+
+        A sentence is first cut at 「；」 into the items it enumerates and the best item kept; a long item is
+        narrowed to its best clause (the one with a figure when one is asked for), the clauses that continue
+        its figure (「其中……」「同比增长……」) and its leading time (「2023年，」).
+        """
+        sentence = evidence.text.rstrip("。！？；")
+        if question.wants_list:
+            return sentence
+        clauses = split_clauses(sentence, Span(0, len(sentence)))
+        items = _group_items(sentence, clauses)
+        best_item = max(items, key=lambda item: self._part_score(question, sentence[item[0].start : item[-1].end]))
+        if sentence[best_item[0].start : best_item[-1].end].__len__() <= FOCUSED_ITEM_CHARS:
+            first, last = best_item[0], best_item[-1]
+            body = sentence[first.start : last.end].rstrip("，；：")
+        else:
+            candidates = best_item
+            if question.wants_figure and any(_has_amount(sentence[c.start : c.end]) for c in best_item):
+                candidates = [c for c in best_item if _has_amount(sentence[c.start : c.end])]
+            best = max(candidates, key=lambda c: self._part_score(question, sentence[c.start : c.end]))
+            anchor = self._anchor(question, sentence, best_item) or best
+            position, end = sorted((best_item.index(best), best_item.index(anchor)))
+            while end + 1 < len(best_item) and end - position < MAX_CONTINUATIONS and _CONTINUATION.match(sentence[best_item[end + 1].start :]):
+                end += 1
+            start = position
+            if start > 0 and _CONTINUATION.match(sentence[best.start :]):
+                start -= 1  # 「总投资……」 alone does not say of what: keep the clause it continues
+            first = best_item[start]
+            body = sentence[first.start : best_item[end].end].rstrip("，；：")
+        head = sentence[clauses[0].start : clauses[0].end].rstrip("，")
+        if first.start > 0 and _LEADING_CONTEXT.match(head):
+            body = f"{head}，{body}"
+        return body
+
+    def _anchor(self, question: QuestionProfile, sentence: str, clauses: list[Span]) -> Span | None:
+        """The clause holding the question's most distinctive word (「入统率」 rather than 「项目」), if any."""
+        present = [t for t in question.terms if any(t in sentence[c.start : c.end] for c in clauses)]
+        if not present:
+            return None
+        rarest = max(present, key=self.weight)
+        return next(c for c in clauses if rarest in sentence[c.start : c.end])
+
+    def _part_score(self, question: QuestionProfile, text: str) -> float:
+        """How well a clause or item matches the question: weighted terms, shared bigrams, a figure if asked."""
+        terms = sum(self.weight(t) for t in question.terms if t in text)
+        bigrams = len(char_bigrams(question.text) & char_bigrams(text)) * 0.3
+        return terms + bigrams + (0.5 if question.wants_figure and _has_amount(text) else 0.0)
+
+    @staticmethod
+    def _label(evidence: Evidence) -> str:
+        """Where the answer comes from: the heading path (report and part), e.g. 「某市（2021年工作总结）：」."""
+        path = evidence.node.metadata.get("heading_path") or []
+        if len(path) >= 2:
+            return f"{path[0]}（{path[1]}）："
+        return f"{path[0]}：" if path else ""
+
+    def _cite(self, evidence: Evidence, index: int) -> Citation:
+        node = evidence.node
+        start = node.metadata["start"] + evidence.span.start
+        return Citation(
+            index=index,
+            document=node.metadata["document"],
+            section=node.metadata["section"],
+            quote=evidence.text,
+            start=start,
+            end=node.metadata["start"] + evidence.span.end,
+            line=self._documents[node.metadata["document"]].line_of(start),
+        )
+
+
+def _has_amount(text: str) -> bool:
+    """Whether ``text`` holds a figure with a unit that is not a year."""
+    return any(figure.unit and not figure.is_year for figure in find_figures(text))
+
+
+def _group_items(sentence: str, clauses: list[Span]) -> list[list[Span]]:
+    """Clauses grouped into the items a sentence enumerates, split after each 「；」."""
+    items: list[list[Span]] = [[]]
+    for clause in clauses:
+        items[-1].append(clause)
+        if sentence[clause.start : clause.end].endswith("；"):
+            items.append([])
+    return [item for item in items if item]
+
+
+def _abbreviates(name: str, text: str) -> bool:
+    """Whether ``text`` holds the characters of ``name`` in order within a short window (an abbreviation)."""
+    pattern = "[^，。；\n]{0,4}".join(map(re.escape, name))
+    return re.search(pattern, text) is not None

@@ -1,0 +1,68 @@
+"""Chinese word segmentation (jieba) and the small vocabularies the retriever and answerer share."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+# Function words and question words: they say how a question is asked, not what it is about.
+STOPWORDS = frozenset(
+    """的 了 是 在 和 与 及 以及 等 对 把 被 从 向 为 于 由 也 都 就 还 又 并 或 而 其 之 这 那 这个 那个
+    有 有没有 没有 吗 呢 吧 啊 么 什么 哪些 哪个 哪里 哪 多少 几 几个 如何 怎么 怎么样 怎样 为什么 是否 是不是
+    请问 请 一下 告诉 我 你 我们 他们 它 分别 各 各自 情况 方面 一共 总共 共 多 大 到底 具体""".split()
+)
+
+# Words that mark a question or a section as being about plans (future) or results (past).
+PLAN_WORDS = ("计划", "目标", "打算", "安排", "力争", "预计", "将要", "要求", "明年", "下一步", "今后", "思路")
+RESULT_WORDS = ("成绩", "成效", "完成", "建成", "实现", "取得", "情况", "总结", "回顾", "已经", "达到", "累计")
+
+_CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def segment(text: str) -> list[str]:
+    """Search-mode jieba tokens of ``text`` without punctuation, spaces or stopwords."""
+    return [
+        token
+        for token in _jieba().lcut_for_search(text)
+        if _CJK_OR_WORD.search(token) and token not in STOPWORDS
+    ]
+
+
+def content_terms(text: str) -> list[str]:
+    """Distinct content words of ``text`` in order (accurate-mode segmentation, stopwords dropped)."""
+    seen: dict[str, None] = {}
+    for token in _jieba().lcut(text):
+        token = token.strip()
+        if _CJK_OR_WORD.search(token) and token not in STOPWORDS and token not in seen:
+            seen[token] = None
+    return list(seen)
+
+
+def place_names(text: str) -> list[str]:
+    """Place names jieba's part-of-speech tagger finds in ``text`` (tag ``ns``)."""
+    from jieba import posseg
+
+    _jieba()
+    return [pair.word for pair in posseg.lcut(text) if pair.flag == "ns" and len(pair.word) >= 2]
+
+
+def years(text: str) -> list[str]:
+    """Four-digit years written as 「2023年」 / 「2023 年」, in order of appearance."""
+    return list(dict.fromkeys(match.group(1) for match in _YEAR.finditer(text)))
+
+
+def char_bigrams(text: str) -> set[str]:
+    """Bigrams of consecutive CJK characters or alphanumerics: robust to paraphrase and segmentation slips."""
+    chars = _CJK_OR_WORD.findall(text)
+    return {a + b for a, b in zip(chars, chars[1:])}

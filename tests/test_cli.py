@@ -1,0 +1,75 @@
+"""The ``policy-qa`` command line, run as a real subprocess against a real index."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .conftest import CORPUS, ROOT
+
+
+def _run(*args, index_dir=None, timeout=300):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    if index_dir:
+        env["POLICY_QA_INDEX"] = str(index_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "policy_qa.cli", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "index"
+    result = _run("index", str(CORPUS), index_dir=path)
+    assert result.returncode == 0, result.stderr
+    assert "rebuilt (there is no index yet)" in result.stdout
+    return path
+
+
+def test_help_is_instant_and_loads_no_model():
+    started = time.perf_counter()
+    result = _run("--help")
+    assert result.returncode == 0 and "ask" in result.stdout
+    code = "import sys, policy_qa.cli; print(any(m.startswith(('torch', 'llama_index', 'sentence_transformers')) for m in sys.modules))"
+    imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert imported.stdout.strip() == "False"
+    assert time.perf_counter() - started < 30  # generous: the point is the import check above
+
+
+def test_ask_prints_answer_and_numbered_citations(index_dir):
+    result = _run("ask", "临汾标准化厂房建了多少？", index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    assert "37.9万平方米" in result.stdout.splitlines()[0]
+    assert "[1] 临汾市 › 2023年工作成绩" in result.stdout
+    assert "临汾晋城开发区2023年工作情况.txt:" in result.stdout
+
+
+def test_ask_json_is_the_full_answer(index_dir):
+    result = _run("ask", "晋城新增高新技术企业多少家？", "--json", "--top-k", "2", index_dir=index_dir)
+    answer = json.loads(result.stdout)
+    assert answer["refused"] is False and len(answer["passages"]) == 2
+    assert {"index", "document", "section", "quote", "start", "end", "line"} <= set(answer["citations"][0])
+
+
+def test_index_again_is_up_to_date(index_dir):
+    result = _run("index", str(CORPUS), index_dir=index_dir)
+    assert result.returncode == 0 and "index up to date" in result.stdout
+
+
+def test_info_reports_documents_sections_model_and_age(index_dir):
+    info = json.loads(_run("info", index_dir=index_dir).stdout)
+    assert info["documents"][0]["sections"] > 20 and info["model"] and info["age_seconds"] >= 0
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_empty_question_exits_2_with_a_message(question):
+    result = _run("ask", question)
+    assert result.returncode == 2 and "问题为空" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_corpus_folder_is_a_clear_error(tmp_path):
+    result = _run("index", str(tmp_path / "nowhere"), index_dir=tmp_path / "index")
+    assert result.returncode == 1 and "错误" in result.stderr and "Traceback" not in result.stderr
