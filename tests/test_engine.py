@@ -84,3 +84,37 @@ def test_info_describes_the_index(qa):
     assert info.reports == ["临汾市", "晋城市"]
     assert info.documents[0]["name"] == DOCUMENT and info.documents[0]["sections"] > 20
     assert info.dimension == 384 and info.chunks >= info.documents[0]["sections"]
+
+
+@pytest.fixture(scope="module")
+def second_qa(tmp_path_factory):
+    """The engine over a bulletin of another layout (一、 parts, 1. items, an indicator table), stored as GBK."""
+    from policy_qa import PolicyQA
+
+    from .conftest import SECOND_BULLETIN
+
+    corpus = tmp_path_factory.mktemp("gbk_corpus")
+    for source in SECOND_BULLETIN.iterdir():
+        (corpus / source.name).write_bytes(source.read_text(encoding="utf-8").encode("gbk"))
+    return PolicyQA.from_corpus(corpus, index_dir=tmp_path_factory.mktemp("gbk_index") / "idx")
+
+
+def test_second_bulletin_in_gbk_answers_from_its_indicator_table(second_qa):
+    answer = second_qa.ask("云岭县上半年地区生产总值是多少？")
+    assert not answer.refused and "128.6亿元" in answer.text
+    (name,) = second_qa._loaded.documents
+    assert second_qa._loaded.documents[name].encoding == "gb18030"
+    document = second_qa._loaded.documents[name]
+    citation = answer.citations[0]
+    assert document.text[citation.start : citation.end] == citation.quote
+    assert citation.section.startswith("云岭县 › 一、主要指标完成情况")
+
+
+def test_second_bulletin_item_question(second_qa):
+    answer = second_qa.ask("云岭县企业开办时间压缩到了多少？")
+    assert "0.5个工作日" in answer.text
+    assert "政务服务" in answer.citations[0].section
+
+
+def test_second_bulletin_refuses_what_it_does_not_say(second_qa):
+    assert second_qa.ask("云岭县上半年的财政收入是多少？").refused

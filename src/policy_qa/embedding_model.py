@@ -25,6 +25,8 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .settings import default_cache_dir, enforce_offline
+
 if TYPE_CHECKING:
     import numpy as np
     from sentence_transformers import SentenceTransformer
@@ -64,12 +66,6 @@ _SPECIAL_TOKENS = {
 
 class ModelSetupError(RuntimeError):
     """The embedding model could not be fetched, verified or converted."""
-
-
-def default_cache_dir() -> Path:
-    """``$POLICY_QA_CACHE`` if set, else ``~/.cache/policy-qa``."""
-    env = os.environ.get("POLICY_QA_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "policy-qa"
 
 
 def _wheel_glob(spec: str) -> str:
@@ -318,8 +314,7 @@ def ensure_embedding_model(cache_dir: Path | None = None) -> Path:
 
 def load_sentence_transformer(path: Path) -> SentenceTransformer:
     """Load the model folder at ``path`` on CPU, strictly offline."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    enforce_offline()
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)

@@ -31,6 +31,10 @@ SECOND_SENTENCE_RATIO = 0.95
 FOCUSED_ITEM_CHARS = 32
 MAX_CONTINUATIONS = 2
 EVIDENCE_NODES = 5
+# A question word found in the sentence's section (its heading or another sentence) but not the sentence itself.
+CONTEXT_CREDIT = 0.6
+# An indicator line 「地区生产总值：128.6亿元」 whose label the question names answers it directly.
+LABEL_BONUS = 0.5
 # Clauses that continue the figure of the clause before them: 「其中……」「已使用……」「占……」「同比增长……」.
 _CONTINUATION = re.compile(r"^(?:其中|已|占|同比|比上年|较|分别|均|累计|总投资|总量|合计|共计|增长|高于|超出|达到|位居|排)")
 _LEADING_CONTEXT = re.compile(r"^(?:(?:19|20)\d{2}年(?:以来|底|末|上半年|全年)?|今年以来|截至目前|目前|全年|上半年)$")
@@ -99,10 +103,13 @@ class ExtractiveAnswerer:
             for span in split_sentences(node.text):
                 sentence = node.text[span.start : span.end]
                 covered = sum(w for t, w in weights.items() if t in sentence)
-                covered += 0.6 * sum(w for t, w in weights.items() if t not in sentence and t in heading)
+                context = f"{heading}\n{node.text}"
+                covered += CONTEXT_CREDIT * sum(w for t, w in weights.items() if t not in sentence and t in context)
                 coverage = covered / total
                 overlap = len(question_bigrams & char_bigrams(sentence)) / (len(question_bigrams) or 1)
                 score = coverage + 0.5 * overlap + 0.15 / (1 + rank)
+                if _labelled_by_question(sentence, question.text):
+                    score += LABEL_BONUS
                 if question.wants_figure and _has_amount(sentence):
                     score += 0.25
                 if wanted_intent and intent_of(f"{heading}{sentence}") == wanted_intent:
@@ -234,6 +241,12 @@ def _group_items(sentence: str, clauses: list[Span]) -> list[list[Span]]:
         if sentence[clause.start : clause.end].endswith("；"):
             items.append([])
     return [item for item in items if item]
+
+
+def _labelled_by_question(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` is a 「label：value」 line whose label the question uses."""
+    label, colon, _ = sentence.partition("：")
+    return bool(colon) and 2 <= len(label) <= 16 and label in question
 
 
 def _abbreviates(name: str, text: str) -> bool:
