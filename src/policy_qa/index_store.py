@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when ingestion, repair, structure or chunking change what goes into the index.
-CHUNKING_VERSION = "1"
+CHUNKING_VERSION = "2"
 CHUNK_MAX_CHARS = 400
 MANIFEST_NAME = "manifest.json"
 

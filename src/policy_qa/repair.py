@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from .sentences import CLOSERS, SENTENCE_STOPS
 
 _NUMERAL = "[一二三四五六七八九十]{1,3}"
-# 【…】, 第一章/第一部分, 一、, Markdown #: open a part. Not 「一、二季度」.
-PART_MARKER = re.compile(rf"【|第{_NUMERAL}(?:章|部分|节|篇)|{_NUMERAL}[、．.](?![一二三四五六七八九十\d])|#{{1,6}}(?!#)")
+# 【…】, 第一章/第一部分, 一、 (also 「一、2024年……」), Markdown #: open a part. Not 「一、二季度」.
+PART_MARKER = re.compile(rf"【|第{_NUMERAL}(?:章|部分|节|篇)|{_NUMERAL}[、．.](?![一二三四五六七八九十])|#{{1,6}}(?!#)")
 # （一）/(1), 一是, 1./1、: open an item. Not 「3.5万」.
 ITEM_MARKER = re.compile(rf"[（(](?:{_NUMERAL}|\d{{1,2}})[）)]|{_NUMERAL}是|\d{{1,2}}[.．、](?!\d)")
 INLINE_ENUMERATION = re.compile(rf"{_NUMERAL}是")
