@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from itertools import zip_longest
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .answer import Answer, Passage
 from .embedder import choose_embedding, load_embedding
@@ -13,6 +15,9 @@ from .index_store import LoadedIndex, load_or_build
 from .question import profile_question, validate_question
 from .retrieval import HybridRetriever, reports_named_in
 from .settings import EngineSettings
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
 
 ANSWERERS = ("extractive",)
 
@@ -36,8 +41,9 @@ class IndexInfo:
 class PolicyQA:
     """Question answering over a corpus folder of bulletins, with citations to the exact sentence."""
 
-    def __init__(self, settings: EngineSettings, loaded: LoadedIndex, answerer: str) -> None:
+    def __init__(self, settings: EngineSettings, loaded: LoadedIndex, embed_model: BaseEmbedding, answerer: str) -> None:
         self.settings = settings
+        self.embed_model = embed_model
         self.answerer_name = answerer
         self._loaded = loaded
         self._retriever = HybridRetriever(loaded.index, loaded.nodes, settings.top_k)
@@ -61,7 +67,7 @@ class PolicyQA:
         choice = choose_embedding(settings.embedding_model)
         embed_model = load_embedding(choice)
         loaded = load_or_build(settings.corpus_dir, settings.index_dir, embed_model, choice.model_id, force=rebuild)
-        return cls(settings, loaded, answerer)
+        return cls(settings, loaded, embed_model, answerer)
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         """Answer ``question`` from the corpus, with ``[n]`` markers pointing at ``Answer.citations``."""
@@ -77,7 +83,8 @@ class PolicyQA:
         retrieved = time.perf_counter()
         text, refused, citations = self._answerer.answer(profile, scopes)
         answered = time.perf_counter()
-        hits = sorted((hit for _, scope_hits in scopes for hit in scope_hits), key=lambda h: -(h.score or 0.0))
+        ranked = [self._answerer.rank_passages(profile, scope_hits) for _, scope_hits in scopes]
+        hits = [hit for tier in zip_longest(*ranked) for hit in tier if hit is not None]  # reports take turns
         return Answer(
             question=question,
             text=text,

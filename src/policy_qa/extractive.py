@@ -17,7 +17,7 @@ from .figures import find_figures
 from .question import QuestionProfile
 from .retrieval import intent_of
 from .sentences import split_clauses, split_sentences
-from .tokens import char_bigrams
+from .tokens import char_bigrams, is_naming_word
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore, TextNode
@@ -30,13 +30,22 @@ SECOND_SENTENCE_RATIO = 0.95
 # An enumerated item (the text between two 「；」) this short is shown whole; a longer one is narrowed to clauses.
 FOCUSED_ITEM_CHARS = 32
 MAX_CONTINUATIONS = 2
+# Question words used by fewer than about 40% of the nodes are distinctive: the answer keeps their clauses.
+KEY_TERM_WEIGHT = 1.0
+# A focused answer spans at most this many clauses; past that only the best and the rarest-word clause count.
+MAX_FOCUS_CLAUSES = 5
 EVIDENCE_NODES = 5
 # A question word found in the sentence's section (its heading or another sentence) but not the sentence itself.
 CONTEXT_CREDIT = 0.6
+# A word the corpus does not use and that names nothing (「现在」「真正」) weighs this much.
+FILLER_WEIGHT = 0.3
+# A question word absent from the section whose characters the sentence still holds (「用掉」 / 「使用」).
+PARTIAL_CREDIT = 0.5
 # An indicator line 「地区生产总值：128.6亿元」 whose label the question names answers it directly.
 LABEL_BONUS = 0.5
 # Clauses that continue the figure of the clause before them: 「其中……」「已使用……」「占……」「同比增长……」.
-_CONTINUATION = re.compile(r"^(?:其中|已|占|同比|比上年|较|分别|均|累计|总投资|总量|合计|共计|增长|高于|超出|达到|位居|排)")
+_CONTINUATION = re.compile(r"^(?:其中|已|占|同比|比上年|较|分别|均|累计|总投资|总量|合计|共计|增长|高于|超出|达到|力争|位居|排)")
+_CHINESE_QUANTITY = re.compile(r"第[一二三四五六七八九十]+|[一二两三四五六七八九十百千万]+[个次月年天倍名位家项条成]")
 _LEADING_CONTEXT = re.compile(r"^(?:(?:19|20)\d{2}年(?:以来|底|末|上半年|全年)?|今年以来|截至目前|目前|全年|上半年)$")
 
 
@@ -67,11 +76,21 @@ class ExtractiveAnswerer:
         self._documents = documents
         self._texts = [f"{n.metadata['section']}\n{n.text}" for n in nodes]
         self._corpus = "\n".join(self._texts)
+        self._weights: dict[str, float] = {}
 
     def weight(self, term: str) -> float:
-        """Inverse document frequency of ``term`` over the nodes; a term the corpus never uses weighs most."""
-        frequency = sum(term in text for text in self._texts)
-        return math.log((len(self._texts) + 1) / (frequency + 0.5)) + 0.1
+        """Inverse document frequency of ``term`` over the nodes.
+
+        A word the corpus never uses weighs most when it names a topic (「税收」: the corpus does not cover it),
+        and little when it is a filler of spoken Chinese (「现在」「真正」「找」).
+        """
+        if term not in self._weights:
+            frequency = sum(term in text for text in self._texts)
+            weight = math.log((len(self._texts) + 1) / (frequency + 0.5)) + 0.1
+            if frequency == 0 and not is_naming_word(term):
+                weight = FILLER_WEIGHT
+            self._weights[term] = weight
+        return self._weights[term]
 
     def absent_facts(self, question: QuestionProfile, evidence: Evidence) -> list[str]:
         """Years and names the question asks about that the evidence does not support.
@@ -100,11 +119,17 @@ class ExtractiveAnswerer:
         for rank, hit in enumerate(hits[:EVIDENCE_NODES]):
             node = hit.node
             heading = node.metadata["section"]
+            titles = set(node.metadata["heading_path"])
             for span in split_sentences(node.text):
                 sentence = node.text[span.start : span.end]
+                if sentence.rstrip("。：:") in titles:
+                    continue  # a heading line says where, not what
                 covered = sum(w for t, w in weights.items() if t in sentence)
                 context = f"{heading}\n{node.text}"
                 covered += CONTEXT_CREDIT * sum(w for t, w in weights.items() if t not in sentence and t in context)
+                covered += PARTIAL_CREDIT * sum(
+                    w * _char_share(t, sentence) for t, w in weights.items() if t not in context
+                )
                 coverage = covered / total
                 overlap = len(question_bigrams & char_bigrams(sentence)) / (len(question_bigrams) or 1)
                 score = coverage + 0.5 * overlap + 0.15 / (1 + rank)
@@ -141,11 +166,24 @@ class ExtractiveAnswerer:
         closest = list(dict.fromkeys(hit.node.metadata["section"] for hit in hits[:2]))
         return f"{text}最接近的章节：{'；'.join(closest)}。" if closest else text
 
+    def rank_passages(self, question: QuestionProfile, hits: list[NodeWithScore]) -> list[NodeWithScore]:
+        """The retrieved nodes re-ranked by their best sentence's score: a sentence-level lexical reranker,
+        so the passage shown first is the one the answer draws on."""
+        from llama_index.core.schema import NodeWithScore
+
+        best: dict[str, float] = {}
+        for evidence in self.best_evidence(question, hits):
+            best.setdefault(evidence.node.node_id, evidence.score)
+        ranked = sorted(hits, key=lambda hit: -best.get(hit.node.node_id, 0.0))
+        return [NodeWithScore(node=hit.node, score=round(best.get(hit.node.node_id, 0.0), 4)) for hit in ranked]
+
     def answer_scope(self, question: QuestionProfile, hits: list[NodeWithScore], first_index: int) -> ScopedAnswer:
         """The answer drawn from ``hits``, citations numbered from ``first_index``; a refusal when evidence is weak."""
         ranked = self.best_evidence(question, hits)
         if not ranked or ranked[0].coverage < MIN_COVERAGE or self.absent_facts(question, ranked[0]):
             return ScopedAnswer(REFUSAL, None)
+        if question.wants_figure and not _has_quantity(ranked[0].text):
+            return ScopedAnswer(REFUSAL, None)  # asked for a figure, the best sentence gives none
         chosen = [ranked[0]]
         for other in ranked[1:3]:
             same_section = other.node.metadata["section"] == ranked[0].node.metadata["section"]
@@ -161,50 +199,54 @@ class ExtractiveAnswerer:
         """The part of the sentence that answers the question.
 
         A sentence is first cut at 「；」 into the items it enumerates and the best item kept; a long item is
-        narrowed to its best clause (the one with a figure when one is asked for), the clauses that continue
-        its figure (「其中……」「同比增长……」) and its leading time (「2023年，」).
+        narrowed to the clauses from its best clause (the one with a figure when one is asked for) to every
+        clause holding a distinctive word of the question (「入统率和投产率」 asks for two), then to the clauses
+        that continue a figure (「其中……」「同比增长……」), and given its leading time (「2023年，」).
         """
         sentence = evidence.text.rstrip("。！？；")
         if question.wants_list:
             return sentence
         clauses = split_clauses(sentence, Span(0, len(sentence)))
         items = _group_items(sentence, clauses)
-        best_item = max(items, key=lambda item: self._part_score(question, sentence[item[0].start : item[-1].end]))
-        if sentence[best_item[0].start : best_item[-1].end].__len__() <= FOCUSED_ITEM_CHARS:
-            first, last = best_item[0], best_item[-1]
-            body = sentence[first.start : last.end].rstrip("，；：")
+        shared = {t for t in question.terms if all(t in sentence[i[0].start : i[-1].end] for i in items)}
+        best_item = max(items, key=lambda item: self._part_score(question, sentence[item[0].start : item[-1].end], shared))
+        texts = [sentence[c.start : c.end] for c in best_item]
+        if len("".join(texts)) <= FOCUSED_ITEM_CHARS:
+            start, end = 0, len(texts) - 1
         else:
-            candidates = best_item
-            if question.wants_figure and any(_has_amount(sentence[c.start : c.end]) for c in best_item):
-                candidates = [c for c in best_item if _has_amount(sentence[c.start : c.end])]
-            best = max(candidates, key=lambda c: self._part_score(question, sentence[c.start : c.end]))
-            anchor = self._anchor(question, sentence, best_item) or best
-            position, end = sorted((best_item.index(best), best_item.index(anchor)))
-            while end + 1 < len(best_item) and end - position < MAX_CONTINUATIONS and _CONTINUATION.match(sentence[best_item[end + 1].start :]):
-                end += 1
-            start = position
-            if start > 0 and _CONTINUATION.match(sentence[best.start :]):
-                start -= 1  # 「总投资……」 alone does not say of what: keep the clause it continues
-            first = best_item[start]
-            body = sentence[first.start : best_item[end].end].rstrip("，；：")
+            start, end = self._clause_range(question, texts, evidence.node.metadata["section"])
+        first = best_item[start]
+        body = sentence[first.start : best_item[end].end].rstrip("，；：")
         head = sentence[clauses[0].start : clauses[0].end].rstrip("，")
         if first.start > 0 and _LEADING_CONTEXT.match(head):
             body = f"{head}，{body}"
         return body
 
-    def _anchor(self, question: QuestionProfile, sentence: str, clauses: list[Span]) -> Span | None:
-        """The clause holding the question's most distinctive word (「入统率」 rather than 「项目」), if any."""
-        present = [t for t in question.terms if any(t in sentence[c.start : c.end] for c in clauses)]
-        if not present:
-            return None
-        rarest = max(present, key=self.weight)
-        return next(c for c in clauses if rarest in sentence[c.start : c.end])
+    def _clause_range(self, question: QuestionProfile, texts: list[str], heading: str) -> tuple[int, int]:
+        """First and last clause (indices into ``texts``) of the focused answer."""
+        candidates = range(len(texts))
+        if question.wants_figure and any(_has_quantity(text) for text in texts):
+            candidates = [i for i in candidates if _has_quantity(texts[i])]
+        best = max(candidates, key=lambda i: self._part_score(question, texts[i]))
+        key_terms = [t for t in question.terms if t not in heading and self.weight(t) >= KEY_TERM_WEIGHT]
+        keys = [i for i, text in enumerate(texts) if any(t in text for t in key_terms)]
+        start, end = min([best, *keys]), max([best, *keys])
+        if end - start >= MAX_FOCUS_CLAUSES:
+            rarest = max(key_terms, key=self.weight, default=None)
+            anchor = next((i for i in keys if rarest in texts[i]), best)
+            start, end = sorted((best, anchor))
+        while end + 1 < len(texts) and end - best < MAX_CONTINUATIONS and _CONTINUATION.match(texts[end + 1]):
+            end += 1
+        if start > 0 and _CONTINUATION.match(texts[start]):
+            start -= 1  # 「总投资……」 alone does not say of what: keep the clause it continues
+        return start, end
 
-    def _part_score(self, question: QuestionProfile, text: str) -> float:
-        """How well a clause or item matches the question: weighted terms, shared bigrams, a figure if asked."""
-        terms = sum(self.weight(t) for t in question.terms if t in text)
+    def _part_score(self, question: QuestionProfile, text: str, ignore: set[str] = frozenset()) -> float:
+        """How well a clause or item matches the question: weighted terms (less ``ignore``), shared bigrams,
+        a quantity if one is asked for."""
+        terms = sum(self.weight(t) for t in question.terms if t in text and t not in ignore)
         bigrams = len(char_bigrams(question.text) & char_bigrams(text)) * 0.3
-        return terms + bigrams + (0.5 if question.wants_figure and _has_amount(text) else 0.0)
+        return terms + bigrams + (0.5 if question.wants_figure and _has_quantity(text) else 0.0)
 
     @staticmethod
     def _label(evidence: Evidence) -> str:
@@ -229,8 +271,13 @@ class ExtractiveAnswerer:
 
 
 def _has_amount(text: str) -> bool:
-    """Whether ``text`` holds a figure with a unit that is not a year."""
-    return any(figure.unit and not figure.is_year for figure in find_figures(text))
+    """Whether ``text`` holds a figure with a unit or a scale (「60万/亩」) that is not a year."""
+    return any((figure.unit or figure.scale) and not figure.is_year for figure in find_figures(text))
+
+
+def _has_quantity(text: str) -> bool:
+    """A figure, or a quantity in Chinese numerals (「一月一次」「全省第一」「两倍」)."""
+    return _has_amount(text) or _CHINESE_QUANTITY.search(text) is not None
 
 
 def _group_items(sentence: str, clauses: list[Span]) -> list[list[Span]]:
@@ -241,6 +288,11 @@ def _group_items(sentence: str, clauses: list[Span]) -> list[list[Span]]:
         if sentence[clause.start : clause.end].endswith("；"):
             items.append([])
     return [item for item in items if item]
+
+
+def _char_share(term: str, text: str) -> float:
+    """Share of the characters of ``term`` that ``text`` holds."""
+    return sum(char in text for char in term) / len(term)
 
 
 def _labelled_by_question(sentence: str, question: str) -> bool:

@@ -14,6 +14,7 @@ _ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]
 # Words that ask for a figure and also name what is measured: they stay in the question's terms.
 _FIGURE_CUES = re.compile(rf"{_ASK_WORDS.pattern}|比例|比重|占比|增速|增长|增幅|率|排名|规模|总量|金额|面积|数量")
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
+_WHICH_ONES = re.compile(r"哪几[个种类项条方面]*")  # 「哪几种」 asks for a list, not a number
 _LIST_CUES = re.compile(r"哪些|哪几|包括|有什么|都有|措施|举措|做法")
 
 
@@ -60,6 +61,7 @@ def profile_question(question: str) -> QuestionProfile:
         terms=_topic_terms(question),
         years=tuple(years(question)),
         places=tuple(place_names(question)),
-        wants_figure=bool(_FIGURE_CUES.search(question)),
+        wants_figure=bool(_FIGURE_CUES.search(_WHICH_ONES.sub("", question))),
         wants_list=bool(_LIST_CUES.search(question)),
     )
+

@@ -66,3 +66,16 @@ def char_bigrams(text: str) -> set[str]:
     """Bigrams of consecutive CJK characters or alphanumerics: robust to paraphrase and segmentation slips."""
     chars = _CJK_OR_WORD.findall(text)
     return {a + b for a, b in zip(chars, chars[1:])}
+
+
+_NAMING_TAGS = ("n", "vn", "eng", "j")
+
+
+def is_naming_word(term: str) -> bool:
+    """Whether jieba tags ``term`` (or its last word) as a noun, verbal noun, abbreviation or foreign word:
+    words that name a topic (「税收」「外资」), unlike fillers (「现在」「真正」「找」)."""
+    from jieba import posseg
+
+    _jieba()
+    pairs = posseg.lcut(term)
+    return bool(pairs) and pairs[-1].flag.startswith(_NAMING_TAGS)
