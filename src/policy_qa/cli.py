@@ -37,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=int, default=None, help="sections to retrieve (default 5)")
 
     commands.add_parser("info", parents=[common], help="documents, sections, model and index age")
+
+    evaluate = commands.add_parser("eval", parents=[common], help="score the engine on a hand-written QA set")
+    evaluate.add_argument("--dataset", default="eval/qa.jsonl", help="QA set, JSON lines (default eval/qa.jsonl)")
+    evaluate.add_argument("--answerer", default="extractive", choices=["extractive"], help="answerer to evaluate")
+    evaluate.add_argument("--out", default="eval/reports/bulletin", help="folder for summary.md, summary.json, details.jsonl")
+    evaluate.add_argument("--with-peers", action="store_true", help="also measure BM25 and the plain llama-index pipeline")
+    evaluate.add_argument("--thresholds", default=None, help="JSON of min/max per metric; exit 1 when one is missed")
     return parser
 
 
@@ -59,6 +66,25 @@ def _format_answer(answer: Answer) -> str:
     return "\n".join(lines).rstrip()
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .evaluation.dataset import load_dataset
+    from .evaluation.report import write_reports
+    from .evaluation.runner import check_thresholds, run_evaluation
+
+    items = load_dataset(Path(args.dataset))
+    run = run_evaluation(_engine(args), items, dataset=args.dataset, with_peers=args.with_peers)
+    paths = write_reports(run, Path(args.out))
+    print(paths[0].read_text(encoding="utf-8"))
+    if args.thresholds:
+        failures = check_thresholds(run.summary, Path(args.thresholds))
+        for failure in failures:
+            print(f"threshold missed: {failure}", file=sys.stderr)
+        return 1 if failures else 0
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "ask":
         from .question import validate_question
@@ -69,6 +95,8 @@ def _run(args: argparse.Namespace) -> int:
         answer = _engine(args, top_k=args.top_k).ask(args.question)
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else _format_answer(answer))
         return 0
+    if args.command == "eval":
+        return _evaluate(args)
     engine = _engine(args, rebuild=args.command == "index" and args.force)
     info = engine.info()
     if args.command == "index":

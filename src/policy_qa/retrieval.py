@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,16 @@ RRF_K = 60
 HEADING_WEIGHT = 0.01
 INTENT_WEIGHT = 0.003
 _ADMIN_SUFFIX = re.compile(r"(?<=..)[省市县区州旗盟]$")
+
+
+def build_bm25(texts: list[str]):
+    """A bm25s index over the jieba tokens of ``texts`` (a text with no token gets a placeholder)."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    index = bm25s.BM25()
+    index.index([segment(text) or ["∅"] for text in texts], show_progress=False)
+    return index
 
 
 def report_of(node: TextNode) -> str:
@@ -56,16 +67,13 @@ class HybridRetriever(BaseRetriever):
     """Dense + BM25 fused by reciprocal rank, plus heading-path evidence; scoped to the reports a question names."""
 
     def __init__(self, index: VectorStoreIndex, nodes: list[TextNode], top_k: int) -> None:
-        import bm25s
-
         super().__init__()
         self._index = index
         self._nodes = {node.node_id: node for node in nodes}
         self._order = [node.node_id for node in nodes]
         self._reports = list(dict.fromkeys(report_of(node) for node in nodes))
         self.top_k = top_k
-        self._bm25 = bm25s.BM25()
-        self._bm25.index([segment(f"{n.metadata['section']}\n{n.text}") or ["∅"] for n in nodes], show_progress=False)
+        self._bm25 = build_bm25([f"{n.metadata['section']}\n{n.text}" for n in nodes])
 
     @property
     def reports(self) -> list[str]:

@@ -1,0 +1,54 @@
+"""The evaluation run end to end on the real engine, with both peers, reports and threshold checks."""
+
+import json
+
+import pytest
+
+from policy_qa.evaluation.dataset import EvalItem
+from policy_qa.evaluation.report import write_reports
+from policy_qa.evaluation.runner import OURS, check_thresholds, run_evaluation
+
+ITEMS = [
+    EvalItem("f1", "临汾标准化厂房建了多少？", "colloquial", True, "37.9万平方米", ("37.9万平方米",),
+             ("临汾市 › 2023年工作成绩 › 五是要素保障扎实有力",), ("建成标准化厂房37.9万平方米",)),
+    EvalItem("f2", "晋城新增高新技术企业多少家？", "fact", True, "8家", ("8家",),
+             ("晋城市 › 2023年工作成绩 › （七）科技生态培优育强",), ("新增高新技术企业8家",)),
+    EvalItem("n1", "太原市开发区2023年签约了多少项目？", "unanswerable", False, "资料中没有提及", (), (), ()),
+]
+
+
+@pytest.fixture(scope="module")
+def run(qa):
+    return run_evaluation(qa, ITEMS, dataset="mini.jsonl", with_peers=True)
+
+
+def test_run_records_every_question(run):
+    assert [r["id"] for r in run.records] == ["f1", "f2", "n1"]
+    assert [r["correct"] for r in run.records] == [True, True, True]
+    assert run.records[0]["evidence_rank"] == 1 and run.records[2]["evidence_rank"] is None
+    assert run.records[0]["citations"][0]["quote"].count("37.9") == 1
+
+
+def test_summary_puts_peers_beside_ours(run):
+    systems = run.summary["systems"]
+    assert set(systems) == {OURS, "BM25 over jieba tokens", "llama-index default (SentenceSplitter + FAISS)"}
+    assert systems[OURS]["answer_accuracy"] == 1.0 and systems[OURS]["refusal_recall"] == 1.0
+    assert "answer_accuracy" not in systems["BM25 over jieba tokens"]
+    for peer in systems.values():
+        assert 0.0 <= peer["hit@1"] <= peer["hit@3"] <= 1.0
+
+
+def test_reports_are_written(run, tmp_path):
+    summary_md, summary_json, details = write_reports(run, tmp_path / "out")
+    assert "| retrieval hit@1 |" in summary_md.read_text(encoding="utf-8")
+    assert json.loads(summary_json.read_text(encoding="utf-8"))["questions"] == 3
+    assert len(details.read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_thresholds_fail_when_a_metric_is_missed(run, tmp_path):
+    thresholds = tmp_path / "t.json"
+    thresholds.write_text(json.dumps({"min": {"answer_accuracy": 0.9}, "max": {"wrong_figures": 0.0}}))
+    assert check_thresholds(run.summary, thresholds) == []
+    thresholds.write_text(json.dumps({"min": {"answer_accuracy": 1.01}, "max": {"latency_ms_p50": 0.0}}))
+    failures = check_thresholds(run.summary, thresholds)
+    assert len(failures) == 2 and failures[0].startswith("answer_accuracy = 1.0 < 1.01")
