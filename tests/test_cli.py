@@ -73,3 +73,29 @@ def test_empty_question_exits_2_with_a_message(question):
 def test_missing_corpus_folder_is_a_clear_error(tmp_path):
     result = _run("index", str(tmp_path / "nowhere"), index_dir=tmp_path / "index")
     assert result.returncode == 1 and "错误" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_eval_writes_reports_and_fails_on_a_missed_threshold(index_dir, tmp_path):
+    dataset = tmp_path / "qa.jsonl"
+    dataset.write_text(
+        json.dumps({"id": "a", "question": "临汾标准化厂房建了多少？", "category": "colloquial", "answerable": True,
+                    "reference_answer": "37.9万平方米", "required": ["37.9万平方米"], "gold_section": "临汾市",
+                    "gold_evidence": "建成标准化厂房37.9万平方米"}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    thresholds = tmp_path / "thresholds.json"
+    thresholds.write_text(json.dumps({"min": {"answer_accuracy": 1.0}, "max": {"wrong_figures": 0.0}}))
+    out = tmp_path / "reports"
+    passed = _run("eval", "--dataset", str(dataset), "--out", str(out), "--thresholds", str(thresholds), index_dir=index_dir)
+    assert passed.returncode == 0, passed.stderr
+    assert "| answer accuracy (all questions) | 1.000 |" in (out / "summary.md").read_text(encoding="utf-8")
+    thresholds.write_text(json.dumps({"min": {"hit@1": 1.5}}))
+    failed = _run("eval", "--dataset", str(dataset), "--out", str(out), "--thresholds", str(thresholds), index_dir=index_dir)
+    assert failed.returncode == 1 and "threshold missed: hit@1 = 1.0 < 1.5" in failed.stderr
+
+
+def test_eval_names_a_broken_dataset(index_dir, tmp_path):
+    dataset = tmp_path / "qa.jsonl"
+    dataset.write_text("{not json\n", encoding="utf-8")
+    result = _run("eval", "--dataset", str(dataset), index_dir=index_dir)
+    assert result.returncode == 1 and f"{dataset}:1: not JSON" in result.stderr
