@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from policy_qa import embedding_model as em
+from policy_qa.settings import enforce_offline
 
 META = "\u2581"  # SentencePiece's metaspace
 
@@ -46,7 +47,10 @@ def e5_bin(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def model(model_dir: Path) -> Any:
-    return em.load_sentence_transformer(model_dir)
+    from sentence_transformers import SentenceTransformer
+
+    enforce_offline()
+    return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
 
 
 def _parse_e5s1(data: bytes) -> dict[str, Any]:

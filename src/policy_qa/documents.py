@@ -59,10 +59,6 @@ class Chunk:
     def chunk_id(self) -> str:
         return f"{self.section.document}:{self.start}-{self.end}"
 
-    def embedding_text(self) -> str:
-        """Heading path in front of the text: items often say 「全市」 without naming the place."""
-        return f"{self.section.heading}\n{self.text}"
-
 
 @dataclass(frozen=True)
 class Span:

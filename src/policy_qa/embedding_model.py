@@ -25,11 +25,10 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .settings import default_cache_dir, enforce_offline
+from .settings import default_cache_dir
 
 if TYPE_CHECKING:
     import numpy as np
-    from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger("policy_qa.embedding_model")
 
@@ -312,14 +311,6 @@ def ensure_embedding_model(cache_dir: Path | None = None) -> Path:
         convert_e5_q4(bin_path, tok_path, model_dir)
     log.info("Embedding model built in %.1f s", time.perf_counter() - start)
     return model_dir
-
-
-def load_sentence_transformer(path: Path) -> SentenceTransformer:
-    """Load the model folder at ``path`` on CPU, strictly offline."""
-    enforce_offline()
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,11 +29,6 @@ class Figure:
     end: int
 
     @property
-    def key(self) -> str:
-        """Canonical form used to compare figures across texts: 「12.5万平方米」, 「8.1%」, 「2021年」."""
-        return f"{self.number.replace(',', '')}{self.scale}{self.unit}"
-
-    @property
     def is_year(self) -> bool:
         return self.unit == "年" and not self.scale and len(self.number) == 4
 
@@ -50,11 +45,6 @@ def find_figures(text: str) -> list[Figure]:
         )
         for match in _FIGURE.finditer(text)
     ]
-
-
-def figure_keys(text: str, *, include_years: bool = False) -> set[str]:
-    """Canonical keys of the figures in ``text`` (years left out unless asked for)."""
-    return {figure.key for figure in find_figures(text) if include_years or not figure.is_year}
 
 
 def numbers_of(text: str, *, include_years: bool = False) -> set[str]:
