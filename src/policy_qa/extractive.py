@@ -41,6 +41,15 @@ CONTEXT_CREDIT = 0.6
 FILLER_WEIGHT = 0.3
 # A question word absent from the section whose characters the sentence still holds (「用掉」 / 「使用」).
 PARTIAL_CREDIT = 0.5
+# A sentence's score: coverage, plus shared character bigrams (paraphrase), its node's retrieval rank, a figure
+# when one is asked for, and agreement on plan versus result.
+OVERLAP_WEIGHT = 0.5
+RANK_PRIOR = 0.15
+FIGURE_BONUS = 0.25
+INTENT_BONUS = 0.1
+# A clause's score: weighted question words, plus shared bigrams and a quantity when one is asked for.
+CLAUSE_BIGRAM_WEIGHT = 0.3
+CLAUSE_FIGURE_BONUS = 0.5
 # An indicator line 「地区生产总值：128.6亿元」 whose label the question names answers it directly.
 LABEL_BONUS = 0.5
 # Clauses that continue the figure of the clause before them: 「其中……」「已使用……」「占……」「同比增长……」.
@@ -132,13 +141,13 @@ class ExtractiveAnswerer:
                 )
                 coverage = covered / total
                 overlap = len(question_bigrams & char_bigrams(sentence)) / (len(question_bigrams) or 1)
-                score = coverage + 0.5 * overlap + 0.15 / (1 + rank)
+                score = coverage + OVERLAP_WEIGHT * overlap + RANK_PRIOR / (1 + rank)
                 if _labelled_by_question(sentence, question.text):
                     score += LABEL_BONUS
                 if question.wants_figure and _has_amount(sentence):
-                    score += 0.25
+                    score += FIGURE_BONUS
                 if wanted_intent and intent_of(f"{heading}{sentence}") == wanted_intent:
-                    score += 0.1
+                    score += INTENT_BONUS
                 candidates.append(Evidence(node, span, sentence, coverage, score))
         return sorted(candidates, key=lambda e: -e.score)
 
@@ -245,8 +254,8 @@ class ExtractiveAnswerer:
         """How well a clause or item matches the question: weighted terms (less ``ignore``), shared bigrams,
         a quantity if one is asked for."""
         terms = sum(self.weight(t) for t in question.terms if t in text and t not in ignore)
-        bigrams = len(char_bigrams(question.text) & char_bigrams(text)) * 0.3
-        return terms + bigrams + (0.5 if question.wants_figure and _has_quantity(text) else 0.0)
+        bigrams = len(char_bigrams(question.text) & char_bigrams(text)) * CLAUSE_BIGRAM_WEIGHT
+        return terms + bigrams + (CLAUSE_FIGURE_BONUS if question.wants_figure and _has_quantity(text) else 0.0)
 
     @staticmethod
     def _label(evidence: Evidence) -> str:
