@@ -35,7 +35,10 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """An answer with ``[n]`` markers that refer to ``citations``; ``refused`` when the corpus has no answer."""
+    """An answer with ``[n]`` markers that refer to ``citations``; ``refused`` when the corpus has no answer.
+
+    ``answerer`` says what wrote it (``llm`` or ``extractive``); ``note`` why an LLM answer was replaced, if it was.
+    """
 
     question: str
     text: str
@@ -43,8 +46,20 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     answerer: str = "extractive"
+    note: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (used by ``policy-qa ask --json`` and the evaluation)."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """An answerer's output before the engine adds passages and timings; ``source`` is what wrote it."""
+
+    text: str
+    refused: bool
+    citations: list[Citation]
+    note: str | None = None
+    source: str = "extractive"
