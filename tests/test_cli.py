@@ -99,3 +99,21 @@ def test_eval_names_a_broken_dataset(index_dir, tmp_path):
     dataset.write_text("{not json\n", encoding="utf-8")
     result = _run("eval", "--dataset", str(dataset), index_dir=index_dir)
     assert result.returncode == 1 and f"{dataset}:1: not JSON" in result.stderr
+
+
+def test_ask_with_a_remote_llm_streams_then_prints_the_verified_answer(index_dir):
+    from .fake_openai import FakeOpenAI
+
+    with FakeOpenAI(content="2023年，临汾建成标准化厂房37.9万平方米[3]。", chunk_chars=5) as fake:
+        result = _run("ask", "临汾标准化厂房建了多少？", "--answerer", "llm", "--llm-base-url", fake.base_url,
+                      "--llm-model", "fake-model", "--stream", index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    assert "2023年，临汾建成标准化厂房37.9万平方米[3]。" in result.stderr  # the draft, as it streamed
+    assert result.stdout.splitlines()[0] == "2023年，临汾建成标准化厂房37.9万平方米[1]。"
+    assert "[1] 临汾市 › 2023年工作成绩 › 五是要素保障扎实有力" in result.stdout
+
+
+def test_ask_with_an_unreachable_llm_falls_back_and_says_so(index_dir):
+    result = _run("ask", "临汾标准化厂房建了多少？", "--answerer", "llm", "--llm-base-url", "http://127.0.0.1:9/v1",
+                  "--llm-model", "m", "--llm-timeout", "2", index_dir=index_dir)
+    assert result.returncode == 0 and "37.9万平方米" in result.stdout and "无法连接" in result.stdout

@@ -25,22 +25,28 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--index-dir", default=None, help="index folder (default: $POLICY_QA_INDEX or one per corpus under ~/.cache/policy-qa/indexes)")
     common.add_argument("--model", default=None, help="sentence-transformers model name or path (default: the offline multilingual-e5-small)")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    llm = argparse.ArgumentParser(add_help=False)
+    llm.add_argument("--answerer", default="extractive", choices=["extractive", "llm"], help="extractive (default) or llm")
+    llm.add_argument("--llm-base-url", default=None, help="OpenAI-compatible endpoint (default: $POLICY_QA_LLM_BASE_URL, else the local llama.cpp server)")
+    llm.add_argument("--llm-model", default=None, help="model name at the endpoint (default: $POLICY_QA_LLM_MODEL)")
+    llm.add_argument("--llm-timeout", type=float, default=None, help="seconds per LLM request (default: $POLICY_QA_LLM_TIMEOUT or 60)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     index = commands.add_parser("index", parents=[common], help="build or refresh the index of a corpus")
     index.add_argument("corpus_arg", nargs="?", metavar="CORPUS", help="corpus folder (overrides --corpus)")
     index.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
 
-    ask = commands.add_parser("ask", parents=[common], help="answer a question with citations")
+    ask = commands.add_parser("ask", parents=[common, llm], help="answer a question with citations")
     ask.add_argument("question", metavar="QUESTION")
     ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    ask.add_argument("--stream", action="store_true", help="print the LLM's text as it comes, then the verified answer")
     ask.add_argument("--top-k", type=int, default=None, help="sections to retrieve (default 5)")
 
     commands.add_parser("info", parents=[common], help="documents, sections, model and index age")
 
-    evaluate = commands.add_parser("eval", parents=[common], help="score the engine on a hand-written QA set")
+    evaluate = commands.add_parser("eval", parents=[common, llm], help="score the engine on a hand-written QA set")
     evaluate.add_argument("--dataset", default="eval/qa.jsonl", help="QA set, JSON lines (default eval/qa.jsonl)")
-    evaluate.add_argument("--answerer", default="extractive", choices=["extractive"], help="answerer to evaluate")
+    evaluate.add_argument("--sample", type=int, default=None, help="N questions spread evenly over the set (for slow LLM runs)")
     evaluate.add_argument("--out", default="eval/reports/bulletin", help="folder for summary.md, summary.json, details.jsonl")
     evaluate.add_argument("--with-peers", action="store_true", help="also measure BM25 and the plain llama-index pipeline")
     evaluate.add_argument("--thresholds", default=None, help="JSON of min/max per metric; exit 1 when one is missed")
@@ -49,13 +55,41 @@ def _parser() -> argparse.ArgumentParser:
 
 def _engine(args: argparse.Namespace, *, rebuild: bool = False, top_k: int | None = None) -> PolicyQA:
     from .engine import PolicyQA
+    from .llm import LLMSettings
 
     corpus = getattr(args, "corpus_arg", None) or args.corpus
-    return PolicyQA.from_corpus(corpus, index_dir=args.index_dir, embedding_model=args.model, top_k=top_k, rebuild=rebuild)
+    llm = LLMSettings.from_env(
+        base_url=getattr(args, "llm_base_url", None),
+        model=getattr(args, "llm_model", None),
+        timeout_s=getattr(args, "llm_timeout", None),
+    )
+    return PolicyQA.from_corpus(
+        corpus,
+        answerer=getattr(args, "answerer", "extractive"),
+        index_dir=args.index_dir,
+        embedding_model=args.model,
+        top_k=top_k,
+        rebuild=rebuild,
+        llm=llm,
+    )
+
+
+def _print_stream(engine: PolicyQA, question: str) -> Answer:
+    """Print the streamed draft on stderr as it comes; return the final answer (printed on stdout after)."""
+    from .answer import Answer
+
+    for item in engine.ask_stream(question):
+        if isinstance(item, Answer):
+            print(file=sys.stderr, flush=True)
+            return item
+        print(item, end="", file=sys.stderr, flush=True)
+    raise AssertionError("ask_stream always ends with an Answer")
 
 
 def _format_answer(answer: Answer) -> str:
     lines = [answer.text, ""]
+    if answer.note:
+        lines.insert(1, f"（{answer.note}）")
     for citation in answer.citations:
         lines.append(f"[{citation.index}] {citation.section}")
         lines.append(f"    {citation.document}:{citation.line}  (字符 {citation.start}–{citation.end})")
@@ -69,11 +103,11 @@ def _format_answer(answer: Answer) -> str:
 def _evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .evaluation.dataset import load_dataset
+    from .evaluation.dataset import load_dataset, spread_sample
     from .evaluation.report import write_reports
     from .evaluation.runner import check_thresholds, run_evaluation
 
-    items = load_dataset(Path(args.dataset))
+    items = spread_sample(load_dataset(Path(args.dataset)), args.sample)
     run = run_evaluation(_engine(args), items, dataset=args.dataset, with_peers=args.with_peers)
     paths = write_reports(run, Path(args.out))
     print(paths[0].read_text(encoding="utf-8"))
@@ -92,7 +126,11 @@ def _run(args: argparse.Namespace) -> int:
         validate_question(args.question)  # fail fast, before loading any model
         if args.top_k is not None and args.top_k < 1:
             raise InvalidQuestionError("--top-k 必须是正整数。")
-        answer = _engine(args, top_k=args.top_k).ask(args.question)
+        engine = _engine(args, top_k=args.top_k)
+        if args.stream and not args.json:
+            answer = _print_stream(engine, args.question)
+        else:
+            answer = engine.ask(args.question)
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else _format_answer(answer))
         return 0
     if args.command == "eval":

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .answer import Citation
+from .answer import Citation, Drafted
 from .documents import SourceDocument, Span
 from .figures import find_figures
 from .question import QuestionProfile
@@ -151,13 +151,13 @@ class ExtractiveAnswerer:
                 candidates.append(Evidence(node, span, sentence, coverage, score))
         return sorted(candidates, key=lambda e: -e.score)
 
-    def answer(self, question: QuestionProfile, scopes: list[tuple[str | None, list[NodeWithScore]]]) -> tuple[str, bool, list[Citation]]:
-        """Text, refused flag and citations for one scope, or one line per report when a question names several."""
+    def answer(self, question: QuestionProfile, scopes: list[tuple[str | None, list[NodeWithScore]]]) -> Drafted:
+        """The answer for one scope, or one line per report when a question names several."""
         if len(scopes) == 1:
             scoped = self.answer_scope(question, scopes[0][1], 1)
             if scoped.citation is None:
-                return self._refusal(question, scopes[0][1]), True, []
-            return scoped.body, False, [scoped.citation, *scoped.extra]
+                return Drafted(self._refusal(question, scopes[0][1]), True, [])
+            return Drafted(scoped.body, False, [scoped.citation, *scoped.extra])
         lines, citations = [], []
         for report, hits in scopes:
             scoped = self.answer_scope(question, hits, len(citations) + 1)
@@ -166,7 +166,7 @@ class ExtractiveAnswerer:
             else:
                 lines.append(scoped.body)
                 citations += [scoped.citation, *scoped.extra]
-        return "\n".join(lines), not citations, citations
+        return Drafted("\n".join(lines), not citations, citations)
 
     @staticmethod
     def _refusal(question: QuestionProfile, hits: list[NodeWithScore]) -> str:
@@ -200,7 +200,7 @@ class ExtractiveAnswerer:
             if same_section and adds_figure and other.score >= SECOND_SENTENCE_RATIO * ranked[0].score and other.text != ranked[0].text:
                 chosen.append(other)
                 break
-        citations = [self._cite(evidence, first_index + n) for n, evidence in enumerate(chosen)]
+        citations = [self.cite(evidence, first_index + n) for n, evidence in enumerate(chosen)]
         bodies = [self._focus(question, evidence) + f"[{c.index}]" for evidence, c in zip(chosen, citations)]
         return ScopedAnswer(f"{self._label(chosen[0])}{'；'.join(bodies)}。", citations[0], tuple(citations[1:]))
 
@@ -265,7 +265,8 @@ class ExtractiveAnswerer:
             return f"{path[0]}（{path[1]}）："
         return f"{path[0]}：" if path else ""
 
-    def _cite(self, evidence: Evidence, index: int) -> Citation:
+    def cite(self, evidence: Evidence, index: int) -> Citation:
+        """Citation ``[index]`` of an evidence sentence: document, heading path, exact quote, offsets, line."""
         node = evidence.node
         start = node.metadata["start"] + evidence.span.start
         return Citation(

@@ -38,14 +38,14 @@ def report_of(node: TextNode) -> str:
     return path[0]
 
 
+def short_name(report: str) -> str:
+    """A report's name without its 市/县/区… suffix (「长河」 for 「长河市」), when two characters remain."""
+    return _ADMIN_SUFFIX.sub("", report)
+
+
 def reports_named_in(question: str, reports: list[str]) -> list[str]:
-    """Reports whose name the question uses, in full or without its 市/县/区… suffix (「长河」 for 「长河市」)."""
-    named = []
-    for report in reports:
-        short = _ADMIN_SUFFIX.sub("", report)
-        if report and (report in question or (len(short) >= 2 and short in question)):
-            named.append(report)
-    return named
+    """Reports whose name the question uses, in full or without its suffix."""
+    return [r for r in reports if r and (r in question or (len(short_name(r)) >= 2 and short_name(r) in question))]
 
 
 def intent_of(text: str) -> str | None:

@@ -46,3 +46,13 @@ def test_bad_lines_are_named(tmp_path):
         load_dataset(_write(tmp_path, GOOD, GOOD))
     with pytest.raises(DatasetError, match="no questions"):
         load_dataset(_write(tmp_path, raw="\n"))
+
+
+def test_spread_sample_keeps_every_category():
+    from policy_qa.evaluation.dataset import spread_sample
+
+    items = load_dataset(ROOT / "eval" / "qa.jsonl")
+    sample = spread_sample(items, 21)
+    assert len(sample) == 21 and len({i.id for i in sample}) == 21
+    assert {i.category for i in sample} == {i.category for i in items}
+    assert spread_sample(items, None) == items and spread_sample(items, 10_000) == items

@@ -2,7 +2,13 @@
 
 from policy_qa.answer import Answer, Citation
 from policy_qa.evaluation.dataset import EvalItem
-from policy_qa.evaluation.metrics import answer_summary, check_citations, evidence_rank, is_correct, retrieval_summary
+from policy_qa.evaluation.metrics import (
+    answer_summary,
+    check_citations,
+    evidence_rank,
+    is_correct,
+    retrieval_summary,
+)
 
 
 def _item(answerable=True, required=("37.9万平方米",), evidence=("建成标准化厂房37.9万平方米",)):

@@ -76,3 +76,10 @@ def load_dataset(path: Path) -> list[EvalItem]:
     if len({item.id for item in items}) != len(items):
         raise DatasetError(f"{path}: ids are not unique")
     return items
+
+
+def spread_sample(items: list[EvalItem], size: int | None) -> list[EvalItem]:
+    """``size`` items spread evenly over the set (every category keeps its share), or all of them."""
+    if not size or size >= len(items):
+        return items
+    return [items[i * len(items) // size] for i in range(size)]

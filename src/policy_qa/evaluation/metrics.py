@@ -103,7 +103,9 @@ def retrieval_summary(ranks: list[int | None], k_values: tuple[int, ...] = (1, 3
     return summary
 
 
-def answer_summary(items: list[EvalItem], answers: list[Answer], latencies_ms: list[float]) -> dict[str, float | None]:
+def answer_summary(
+    items: list[EvalItem], answers: list[Answer], latencies_ms: list[float], first_token_ms: list[float] | None = None
+) -> dict[str, float | None]:
     """Accuracy, wrong figures, citation precision and recall, refusals, length and latency of a run."""
     checks = [check_citations(answer) for answer in answers]
     shown = [(check, answer) for check, answer in zip(checks, answers) if not answer.refused]
@@ -121,6 +123,8 @@ def answer_summary(items: list[EvalItem], answers: list[Answer], latencies_ms: l
         "refusal_recall": _ratio(correct_refusals, len(unanswerable)),
         "false_refusal_rate": _ratio(sum(answer.refused for answer in answerable), len(answerable)),
         "answer_chars_median": statistics.median(len(_MARKER.sub("", a.text)) for a in answers) if answers else None,
+        "llm_answers": _ratio(sum(a.answerer == "llm" for a in answers), len(answers)),
+        "first_token_ms_p50": _percentile(first_token_ms or [], 0.5),
         "latency_ms_p50": _percentile(latencies_ms, 0.5),
         "latency_ms_p95": _percentile(latencies_ms, 0.95),
     }

@@ -20,6 +20,8 @@ _ROWS = (
     ("refusal_recall", "refusal recall"),
     ("false_refusal_rate", "refusals of answerable questions ↓"),
     ("answer_chars_median", "answer length, median characters"),
+    ("llm_answers", "answers written by the LLM (rest: extractive fallback)"),
+    ("first_token_ms_p50", "time to first token p50, ms"),
     ("latency_ms_p50", "latency p50, ms"),
     ("latency_ms_p95", "latency p95, ms"),
 )

@@ -9,8 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..answer import Answer
 from .dataset import EvalItem
-from .metrics import answer_summary, check_citations, evidence_rank, is_correct, retrieval_summary
+from .metrics import (
+    answer_summary,
+    check_citations,
+    evidence_rank,
+    is_correct,
+    retrieval_summary,
+)
 from .peers import Bm25Peer, LlamaIndexPeer, Peer, default_chunks
 
 if TYPE_CHECKING:
@@ -38,12 +45,12 @@ def _peers(qa: PolicyQA, corpus_dir: Path) -> list[Peer]:
 def run_evaluation(qa: PolicyQA, items: list[EvalItem], *, dataset: str, with_peers: bool = False) -> EvalRun:
     """Ask every question, record answers, citations, retrieved sections and timings, and summarise."""
     run = EvalRun(corpus=str(qa.settings.corpus_dir), dataset=dataset, answerer=qa.answerer_name)
-    answers, latencies, ranks = [], [], []
+    answers, latencies, first_tokens, ranks = [], [], [], []
     qa.ask(items[0].question)  # warm-up: the first call pays one-off costs the latency figures should not show
     for item in items:
-        started = time.perf_counter()
-        answer = qa.ask(item.question)
-        latencies.append((time.perf_counter() - started) * 1000)
+        answer, first_token_ms, total_ms = _timed_ask(qa, item.question)
+        latencies.append(total_ms)
+        first_tokens.append(first_token_ms)
         answers.append(answer)
         rank = evidence_rank(item, [passage.text for passage in answer.passages])
         if item.answerable:
@@ -62,6 +69,9 @@ def run_evaluation(qa: PolicyQA, items: list[EvalItem], *, dataset: str, with_pe
             "unsupported_figures": list(check.unsupported_figures),
             "citations": [citation.__dict__ for citation in answer.citations],
             "passages": [{"section": p.section, "score": p.score} for p in answer.passages],
+            "answerer": answer.answerer,
+            "note": answer.note,
+            "first_token_ms": round(first_tokens[-1], 1),
             "latency_ms": round(latencies[-1], 1),
         })
     by_category: dict[str, list[bool]] = defaultdict(list)
@@ -70,7 +80,7 @@ def run_evaluation(qa: PolicyQA, items: list[EvalItem], *, dataset: str, with_pe
     run.summary = {
         "questions": len(items),
         "answerable": sum(item.answerable for item in items),
-        "systems": {OURS: {**retrieval_summary(ranks), **answer_summary(items, answers, latencies)}},
+        "systems": {OURS: {**retrieval_summary(ranks), **answer_summary(items, answers, latencies, first_tokens)}},
         "accuracy_by_category": {c: round(sum(v) / len(v), 4) for c, v in sorted(by_category.items())},
     }
     if with_peers:
@@ -78,6 +88,19 @@ def run_evaluation(qa: PolicyQA, items: list[EvalItem], *, dataset: str, with_pe
             peer_ranks = [evidence_rank(item, peer.retrieve(item.question)) for item in items if item.answerable]
             run.summary["systems"][peer.name] = retrieval_summary(peer_ranks)
     return run
+
+
+def _timed_ask(qa: PolicyQA, question: str) -> tuple[Answer, float, float]:
+    """The answer, milliseconds to its first streamed text (to the answer when nothing streams), and in all."""
+    started = time.perf_counter()
+    first_token = None
+    for item in qa.ask_stream(question):
+        if first_token is None:
+            first_token = time.perf_counter()
+        if isinstance(item, Answer):
+            finished = time.perf_counter()
+            return item, (first_token - started) * 1000, (finished - started) * 1000
+    raise AssertionError("ask_stream always ends with an Answer")
 
 
 def check_thresholds(summary: dict[str, Any], thresholds_path: Path) -> list[str]:

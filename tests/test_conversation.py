@@ -1,0 +1,55 @@
+"""Follow-up questions rewritten into standalone ones, by rules and (with a fake LLM) by the model."""
+
+import pytest
+
+from policy_qa.conversation import is_follow_up, rewrite_by_rules, rewrite_follow_up
+from policy_qa.llm import LLMError
+
+REPORTS = ["临汾市", "晋城市"]
+
+
+@pytest.mark.parametrize(
+    ("question", "previous", "expected"),
+    [
+        ("那晋城呢？", "临汾标准化厂房建了多少？", "晋城市标准化厂房建了多少？"),
+        ("那2024年呢？", "2023年临汾市签约了多少项目？", "2024年临汾市签约了多少项目？"),
+        ("投产率呢？", "临汾“开工一批”项目入统率是多少？", "临汾“开工一批”项目入统率是多少，投产率？"),
+        ("晋城呢", "开发区新增高新技术企业多少家？", "晋城市开发区新增高新技术企业多少家？"),
+    ],
+)
+def test_rules_carry_the_previous_question_over(question, previous, expected):
+    assert rewrite_by_rules(question, previous, REPORTS) == expected
+
+
+def test_year_and_topic_together():
+    rewritten = rewrite_by_rules("2024年的目标呢？", "临汾标准化厂房建了多少？", REPORTS)
+    assert rewritten.startswith("2024年临汾标准化厂房") and "目标" in rewritten
+
+
+def test_standalone_questions_are_left_alone():
+    question = "晋城开发区规上工业增加值同比增长多少？"
+    assert not is_follow_up(question)
+    assert rewrite_follow_up(question, ["临汾标准化厂房建了多少？"], REPORTS) == question
+    assert rewrite_follow_up("那晋城呢？", [], REPORTS) == "那晋城呢？"
+
+
+class _Client:
+    def __init__(self, reply=None, error=None):
+        self.reply, self.error, self.messages = reply, error, None
+
+    def complete(self, messages):
+        self.messages = messages
+        if self.error:
+            raise self.error
+        return self.reply
+
+
+def test_llm_rewrite_is_used_and_sees_the_history():
+    client = _Client(reply="晋城市标准化厂房建了多少？")
+    assert rewrite_follow_up("那晋城呢？", ["临汾标准化厂房建了多少？"], REPORTS, client) == "晋城市标准化厂房建了多少？"
+    assert "临汾标准化厂房建了多少？" in client.messages[-1]["content"]
+
+
+@pytest.mark.parametrize("client", [_Client(error=LLMError("down")), _Client(reply=""), _Client(reply="很长" * 200)])
+def test_llm_failure_or_garbage_falls_back_to_rules(client):
+    assert rewrite_follow_up("那晋城呢？", ["临汾标准化厂房建了多少？"], REPORTS, client) == "晋城市标准化厂房建了多少？"
