@@ -99,3 +99,9 @@ def test_follow_up_is_rewritten_by_the_llm(qa, fake):
 def test_follow_up_without_llm_uses_rules(qa):
     answer = qa.ask("那晋城呢？", history=["临汾标准化厂房建了多少？"])
     assert answer.question == "晋城市标准化厂房建了多少？" and answer.passages[0].section.startswith("晋城市")
+
+
+def test_real_figure_answering_another_question_falls_back(qa, fake):
+    fake.set_mode("ok", content="临汾出让“标准地”4101.2亩[1]。")  # in the cited sentence, but not what was asked
+    answer = _llm_engine(qa, fake).ask(QUESTION)
+    assert answer.answerer == "extractive" and "不一致" in answer.note and "37.9万平方米" in answer.text
