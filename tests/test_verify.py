@@ -188,3 +188,10 @@ def test_strip_markers():
 def test_markers_without_text_are_dropped():
     result = verify_answer(" [1]\n", EVIDENCE)
     assert (result.text, result.citations) == ("\n", [])
+
+
+def test_a_real_number_with_the_wrong_unit_is_unsupported():
+    evidence = [Citation(1, "d.txt", "乙市 › 成绩", "经济技术开发区规上工业增加值达到279.17亿元。", 0, 10, 1)]
+    result = verify_answer("乙市：279.17%[1]。", evidence)
+    assert not result.supported and any("another unit" in p for p in result.problems)
+    assert verify_answer("乙市：279.17亿元[1]。", evidence).supported

@@ -9,7 +9,9 @@ misplace markers, so every answer goes through :func:`verify_answer` before it i
   they follow. No other character of the answer is changed.
 - Figures (``figures.find_figures``, years excluded, list labels such as 「1.」「（2）」 opening a sentence
   excluded) are compared by value: commas dropped, ``37.90`` = ``37.9``. A figure is held by an evidence
-  sentence when its value is among the quote's numbers, years included (a bare 「2023」 is held by 「2023年」).
+  sentence when its value is among the quote's numbers, years included (a bare 「2023」 is held by 「2023年」);
+  a figure written with a scale or unit must also appear in the evidence with that scale and unit
+  (「279.17%」 is not held by 「279.17亿元」).
 - A sentence with figures cites the evidence holding all its held figures: the model's markers to such evidence
   are kept, others dropped, and when none is left the holder with the most bigram overlap is cited (in place of
   the last marker, or before the sentence's full stop). When no one sentence holds them all, one holder per
@@ -78,6 +80,7 @@ def verify_answer(answer: str, evidence: Sequence[Citation]) -> VerifiedAnswer:
     """Check every figure of ``answer`` against ``evidence`` (numbered by ``Citation.index``); repair its markers."""
     sources = {c.index: c for c in evidence}
     held = {i: _values(c.quote) for i, c in sources.items()}
+    measured = set().union(*(_measured(c.quote) for c in evidence))
     known_years = set().union(*held.values(), *(_values(c.section) for c in evidence))
     problems: list[str] = []
     plain, runs = _take_markers(answer, problems)
@@ -91,7 +94,7 @@ def verify_answer(answer: str, evidence: Sequence[Citation]) -> VerifiedAnswer:
         given = list(dict.fromkeys(i for r in own for i in r.indices))
         problems += [f"[{i}] points to no evidence (1–{len(sources)}): dropped" for i in given if i not in sources]
         valid = [i for i in given if i in sources]
-        wanted, all_held = _check_figures(sentence, held, known_years, problems)
+        wanted, all_held = _check_figures(sentence, held, measured, known_years, problems)
         supported = supported and all_held
         cited = _sources_for(sentence, wanted, valid, sources, held)
         problems += [f"[{i}] does not hold the figures of 「{sentence}」: dropped" for i in valid if i not in cited]
@@ -146,9 +149,12 @@ def _take_markers(answer: str, problems: list[str]) -> tuple[str, list[_Run]]:
 
 
 def _check_figures(
-    sentence: str, held: dict[int, set[str]], known_years: set[str], problems: list[str]
+    sentence: str, held: dict[int, set[str]], measured: set[tuple[str, str]], known_years: set[str], problems: list[str]
 ) -> tuple[list[str], bool]:
-    """Values of the sentence's figures some evidence holds, and whether all are held; problems noted."""
+    """Values of the sentence's figures some evidence holds, and whether all are held; problems noted.
+
+    A figure written with a scale or unit (「279.17%」) must be held with that scale and unit: the evidence's
+    「279.17亿元」 does not hold it."""
     body = sentence[_label_end(sentence) :]
     figures = find_figures(body)
     for year in dict.fromkeys(f.number for f in figures if f.is_year):
@@ -158,7 +164,11 @@ def _check_figures(
     all_held = True
     for figure in (f for f in figures if not f.is_year):
         value = _value(figure.number)
-        if any(value in numbers for numbers in held.values()):
+        unit = figure.scale + figure.unit
+        if unit and (value, unit) not in measured and any(value in numbers for numbers in held.values()):
+            all_held = False
+            problems.append(f"figure {_raw(body, figure)} is in the evidence only with another unit: 「{sentence}」")
+        elif any(value in numbers for numbers in held.values()):
             wanted.append(value)
         else:
             all_held = False
@@ -222,6 +232,11 @@ def _value(number: str) -> str:
 def _values(text: str) -> set[str]:
     """Values of every number in ``text``, years included."""
     return {_value(n) for n in numbers_of(text, include_years=True)}
+
+
+def _measured(text: str) -> set[tuple[str, str]]:
+    """``(value, scale + unit)`` of every figure in ``text`` that has a scale or unit."""
+    return {(_value(f.number), f.scale + f.unit) for f in find_figures(text) if f.scale or f.unit}
 
 
 def _raw(text: str, figure: Figure) -> str:
