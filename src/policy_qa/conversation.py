@@ -1,4 +1,4 @@
-"""Follow-up questions (「那晋城呢？」「2024年的目标呢？」) rewritten into standalone questions.
+"""Follow-up questions (「那长河呢？」「2024年的目标呢？」) rewritten into standalone questions.
 
 With an LLM the model rewrites, and its output is kept only when it looks like a question of sane length;
 otherwise, and without an LLM, rules carry the previous question over: a report or year the follow-up names

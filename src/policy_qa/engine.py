@@ -95,7 +95,7 @@ class PolicyQA:
         """Answer ``question`` from the corpus, with ``[n]`` markers pointing at ``Answer.citations``.
 
         ``history``: the user's earlier questions in this conversation, oldest first; a follow-up such as
-        「那晋城呢？」 is rewritten into a standalone question, which ``Answer.question`` then holds.
+        「那长河呢？」 is rewritten into a standalone question, which ``Answer.question`` then holds.
         """
         started = time.perf_counter()
         profile, scopes = self._retrieve(question, top_k, history)

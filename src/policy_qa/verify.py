@@ -8,7 +8,7 @@ misplace markers, so every answer goes through :func:`verify_answer` before it i
   inside a figure (``37[1].9万``) is moved after the figure. Markers attach to the sentence they are in or that
   they follow. No other character of the answer is changed.
 - Figures (``figures.find_figures``, years excluded, list labels such as 「1.」「（2）」 opening a sentence
-  excluded) are compared by value: commas dropped, ``37.90`` = ``37.9``. A figure is held by an evidence
+  excluded) are compared by value: commas dropped, ``12.50`` = ``12.5``. A figure is held by an evidence
   sentence when its value is among the quote's numbers, years included (a bare 「2023」 is held by 「2023年」);
   a figure written with a scale or unit must also appear in the evidence with that scale and unit
   (「279.17%」 is not held by 「279.17亿元」).
@@ -221,7 +221,7 @@ def _label_end(sentence: str) -> int:
 
 
 def _value(number: str) -> str:
-    """A number's value as text: commas dropped, ``37.90`` → ``37.9``, ``0100`` → ``100``."""
+    """A number's value as text: commas dropped, ``12.50`` → ``12.5``, ``0100`` → ``100``."""
     number = number.replace(",", "")
     try:
         return format(Decimal(number).normalize(), "f")

@@ -1,6 +1,6 @@
 """Scores of one answer against its QA item, and the summary over a run.
 
-Figures are compared by their numeric value (「37.9」 of 「37.9万平方米」), years left out; text is compared with
+Figures are compared by their numeric value (「12.5」 of 「12.5万平方米」), years left out; text is compared with
 all whitespace removed, so PDF line breaks and stray spaces in the corpus do not matter.
 """
 
