@@ -49,12 +49,9 @@ class LLMAnswerer:
         chosen: dict[tuple[str, int], Citation] = {}
         for _, hits in scopes:
             for evidence in self._extractive.best_evidence(question, hits)[:per_scope]:
-                citation = self._extractive.cite(evidence, len(chosen) + 1)
+                citation = self._extractive.cite(evidence, 0)
                 chosen.setdefault((citation.document, citation.start), citation)
-        return [
-            Citation(index, c.document, c.section, c.quote, c.start, c.end, c.line)
-            for index, c in enumerate(chosen.values(), start=1)
-        ]
+        return [replace(citation, index=index) for index, citation in enumerate(chosen.values(), start=1)]
 
     @staticmethod
     def messages(question: str, evidence: list[Citation]) -> list[dict[str, str]]:
