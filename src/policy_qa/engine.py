@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from .answer import Answer, Drafted, Passage
+from .answer import Answer, Citation, Drafted, Passage
 from .conversation import rewrite_follow_up
+from .corpus_admin import check_uploads, copy_into, remove
 from .embedder import choose_embedding, load_embedding
 from .extractive import ExtractiveAnswerer
 from .index_store import LoadedIndex, load_or_build
@@ -19,6 +21,7 @@ from .llm_answerer import LLMAnswerer, Scopes
 from .question import QuestionProfile, profile_question, validate_question
 from .retrieval import HybridRetriever, reports_named_in
 from .settings import EngineSettings
+from .sources import SourceView, candidate_questions, source_view
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
     from .local_llm import LocalLLMServer
 
 ANSWERERS = ("extractive", "llm")
+# A rebuild's progress: (fraction done, what it is doing).
+Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -200,6 +205,88 @@ class PolicyQA:
             rebuilt_because=self._loaded.rebuilt_because,
             warnings=self._loaded.warnings,
         )
+
+    # Serving (the web page): answer modes, sources, example questions, corpus changes while answering.
+    # Readers never wait: a rebuild swaps the new index's retriever and answerers in under ``_swap_lock`` at the
+    # end, so questions asked meanwhile are answered from the old index; ``_rebuild_lock`` allows one rebuild at
+    # a time. Class-level, as the page serves one engine per process.
+    _swap_lock: ClassVar[threading.Lock] = threading.Lock()
+    _rebuild_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @property
+    def answer_mode(self) -> str:
+        """``extractive``, ``local`` (the local LLM) or ``remote`` (an LLM endpoint)."""
+        if self._llm is None:
+            return "extractive"
+        return "local" if self._llm_settings.is_local else "remote"
+
+    def set_answerer(self, answerer: str, llm: LLMSettings | None = None) -> None:
+        """Answer from now on with ``answerer`` (``extractive`` or ``llm``), reusing the loaded index.
+
+        ``llm``: the endpoint of LLM answers (None keeps the present one). A local server started earlier keeps
+        running until the process exits, so switching back to it is quick.
+        """
+        if answerer not in ANSWERERS:
+            raise ValueError(f"unknown answerer {answerer!r}; choose one of {', '.join(ANSWERERS)}")
+        with self._swap_lock:
+            if llm is not None and llm != self._llm_settings:
+                self._llm_settings, self._client = llm, None
+            self.answerer_name = answerer
+            self._llm = LLMAnswerer(self._answerer, self._chat_client) if answerer == "llm" else None
+
+    def source_view(self, item: Citation | Passage) -> SourceView:
+        """The section behind a citation (its quote highlighted) or a passage, to show beside an answer."""
+        loaded = self._loaded
+        return source_view(item, loaded.nodes, loaded.documents)
+
+    def example_questions(self, limit: int = 4) -> list[str]:
+        """Up to ``limit`` questions drawn from the corpus's headings that the extractive answerer answers."""
+        chosen: list[str] = []
+        for question in candidate_questions(self._loaded.nodes):
+            if len(chosen) == limit:
+                break
+            profile, scopes = self._retrieve(question, None, None)
+            if not self._answerer.answer(profile, scopes).refused:
+                chosen.append(question)
+        return chosen
+
+    def reindex(self, progress: Progress | None = None) -> IndexInfo:
+        """Rebuild the index from the corpus folder as it is now, then serve it."""
+        with self._rebuild_lock:
+            self._rebuild(force=True, progress=progress)
+        return self.info()
+
+    def add_documents(self, paths: list[str | Path], progress: Progress | None = None) -> IndexInfo:
+        """Check ``paths`` (``.txt``/``.md`` bulletins), copy them into the corpus folder and index them.
+
+        Raises ``PolicyQAError`` naming the first file that cannot be added, before anything is changed; when
+        indexing fails the copied files are removed again and the previous index keeps serving.
+        """
+        with self._rebuild_lock:
+            corpus_dir = self.settings.corpus_dir
+            uploads = check_uploads([Path(p) for p in paths], corpus_dir)
+            copied = copy_into(uploads, corpus_dir)
+            try:
+                self._rebuild(force=False, progress=progress)
+            except BaseException:
+                remove(copied)
+                raise
+        return self.info()
+
+    def _rebuild(self, *, force: bool, progress: Progress | None) -> None:
+        report = progress or (lambda fraction, message: None)
+        report(0.1, "读取语料，计算向量，写入索引")
+        loaded = load_or_build(
+            self.settings.corpus_dir, self.settings.index_dir, self.embed_model, self._loaded.manifest.model, force=force
+        )
+        report(0.8, "载入检索器")
+        retriever = HybridRetriever(loaded.index, loaded.nodes, self.settings.top_k)
+        answerer = ExtractiveAnswerer(loaded.nodes, loaded.documents)
+        with self._swap_lock:
+            self._loaded, self._retriever, self._answerer = loaded, retriever, answerer
+            if self._llm is not None:
+                self._llm = LLMAnswerer(answerer, self._chat_client)
+        report(1.0, "完成")
 
 
 def _passage(hit) -> Passage:
