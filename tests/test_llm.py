@@ -2,7 +2,7 @@
 
 import pytest
 
-from policy_qa.llm import ChatClient, LLMError, LLMSettings
+from policy_qa.llm import ChatClient, LLMError, LLMSettings, is_loopback
 
 from .fake_openai import FakeOpenAI
 
@@ -78,3 +78,21 @@ def test_settings_from_environment(monkeypatch):
     monkeypatch.delenv("POLICY_QA_LLM_BASE_URL")
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     assert LLMSettings.from_env().is_local
+
+
+def test_a_loopback_endpoint_is_reached_directly_despite_a_proxy_setting(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # the discard port: nothing answers there
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeOpenAI(content="好") as fake:
+        assert _client(fake).complete(MESSAGES) == "好"
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [("http://127.0.0.1:8080/v1", True), ("http://localhost/v1", True), ("http://[::1]:1/v1", True),
+     ("https://api.deepseek.com/v1", False), ("http://10.0.0.5:8000/v1", False)],
+)
+def test_is_loopback(url, loopback):
+    assert is_loopback(url) is loopback

@@ -50,26 +50,44 @@ class LLMSettings:
         return self.base_url is None
 
 
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` points at this machine (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class ChatClient:
     """Chat completions, whole or streamed, over the OpenAI protocol."""
 
     def __init__(self, base_url: str, model: str, settings: LLMSettings) -> None:
-        from openai import OpenAI
+        from openai import DefaultHttpxClient, OpenAI
 
         self.model = model
         self._settings = settings
+        # A server on this machine is reached directly, whatever proxy the environment sets for the internet.
+        direct = DefaultHttpxClient(trust_env=False) if is_loopback(base_url) else None
         self._client = OpenAI(
             base_url=base_url,
             api_key=settings.api_key or "not-needed",
             timeout=settings.timeout_s,
             max_retries=settings.max_retries,  # exponential backoff on connection errors, 408/409/429/5xx
+            http_client=direct,
         )
 
-    def complete(self, messages: list[dict[str, str]]) -> str:
-        """The whole answer; ``LLMError`` on any fault or an empty answer."""
+    def complete(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> str:
+        """The whole answer (at most ``max_tokens``, default the settings'); ``LLMError`` on any fault or an
+        empty answer."""
         with _faults_as_llm_errors():
             response = self._client.chat.completions.create(
-                model=self.model, messages=messages, temperature=0, max_tokens=self._settings.max_tokens
+                model=self.model, messages=messages, temperature=0, max_tokens=max_tokens or self._settings.max_tokens
             )
             choices = getattr(response, "choices", None)
             if not choices:
