@@ -16,6 +16,7 @@ from .errors import InvalidQuestionError, PolicyQAError
 if TYPE_CHECKING:
     from .answer import Answer
     from .engine import PolicyQA
+    from .llm import LLMSettings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("info", parents=[common], help="documents, sections, model and index age")
 
+    serve = commands.add_parser("serve", parents=[common, llm], help="the web page (Gradio chat) on 127.0.0.1:7860")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    serve.add_argument("--auth", default=None, metavar="USER:PASSWORD", help="password protection (default: $POLICY_QA_WEB_AUTH, else none)")
+
     evaluate = commands.add_parser("eval", parents=[common, llm], help="score the engine on a hand-written QA set")
     evaluate.add_argument("--dataset", default="eval/qa.jsonl", help="QA set, JSON lines (default eval/qa.jsonl)")
     evaluate.add_argument("--sample", type=int, default=None, help="N questions spread evenly over the set (for slow LLM runs)")
@@ -53,16 +59,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _engine(args: argparse.Namespace, *, rebuild: bool = False, top_k: int | None = None) -> PolicyQA:
-    from .engine import PolicyQA
+def _llm_settings(args: argparse.Namespace) -> LLMSettings:
     from .llm import LLMSettings
 
-    corpus = getattr(args, "corpus_arg", None) or args.corpus
-    llm = LLMSettings.from_env(
+    return LLMSettings.from_env(
         base_url=getattr(args, "llm_base_url", None),
         model=getattr(args, "llm_model", None),
         timeout_s=getattr(args, "llm_timeout", None),
     )
+
+
+def _engine(args: argparse.Namespace, *, rebuild: bool = False, top_k: int | None = None) -> PolicyQA:
+    from .engine import PolicyQA
+
+    corpus = getattr(args, "corpus_arg", None) or args.corpus
+    llm = _llm_settings(args)
     return PolicyQA.from_corpus(
         corpus,
         answerer=getattr(args, "answerer", "extractive"),
@@ -119,6 +130,24 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """Load the engine once, then serve the page until interrupted."""
+    from .web.server import parse_auth, start
+
+    started = time.perf_counter()
+    auth = parse_auth(args.auth)  # a malformed value fails before the models load
+    engine = _engine(args)
+    demo = start(engine, remote=_llm_settings(args), host=args.host, port=args.port, auth=auth, block=False)
+    print(f"政策公报问答：http://{args.host}:{args.port}  （启动用时 {time.perf_counter() - started:.1f} 秒，Ctrl-C 退出）", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.close()
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "ask":
         from .question import validate_question
@@ -135,6 +164,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "eval":
         return _evaluate(args)
+    if args.command == "serve":
+        return _serve(args)
     engine = _engine(args, rebuild=args.command == "index" and args.force)
     info = engine.info()
     if args.command == "index":

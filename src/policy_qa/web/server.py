@@ -1,0 +1,84 @@
+"""Starting the page: Gradio's queue, loopback by default, optional password, nothing fetched from the internet."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+from typing import TYPE_CHECKING
+
+from ..corpus_admin import MAX_UPLOAD_BYTES
+from ..errors import PolicyQAError
+from .page import CHAT_CONCURRENCY, build_page
+from .style import CSS, SCRIPT, theme
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from ..engine import PolicyQA
+    from ..llm import LLMSettings
+
+log = logging.getLogger("policy_qa.web")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+AUTH_ENV = "POLICY_QA_WEB_AUTH"
+QUEUE_SIZE = 64
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """``USER:PASSWORD`` (from ``--auth`` or ``$POLICY_QA_WEB_AUTH``) as a pair; None when not set."""
+    value = value if value is not None else os.environ.get(AUTH_ENV)
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise PolicyQAError(f"密码保护的格式是 用户名:密码（--auth 或 ${AUTH_ENV}），收到的是「{value}」。")
+    return user, password
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def start(
+    engine: PolicyQA,
+    *,
+    remote: LLMSettings | None = None,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    auth: tuple[str, str] | None = None,
+    block: bool = True,
+) -> gr.Blocks:
+    """Serve the page over ``engine`` at ``http://host:port``; with ``block=False`` return once it is up."""
+    if not is_loopback(host) and auth is None:
+        log.warning("The page listens on %s without a password: anyone who can reach it can ask and upload. "
+                    "Set --auth USER:PASSWORD or $%s.", host, AUTH_ENV)
+    demo = build_page(engine, remote)
+    demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_SIZE)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        auth_message="政策公报问答：请输入用户名和密码。" if auth else None,
+        share=False,
+        ssr_mode=False,
+        pwa=False,
+        mcp_server=False,
+        enable_monitoring=False,
+        show_error=False,
+        footer_links=["api"],
+        max_file_size=MAX_UPLOAD_BYTES,
+        theme=theme(),
+        css=CSS,
+        js=SCRIPT,
+        quiet=True,
+        prevent_thread_lock=not block,
+    )
+    return demo
