@@ -103,7 +103,7 @@ def test_cli_prints_the_model_path(tmp_path: Path, fake_parts: list[bytes],
 
 
 def _server_pids(cache: Path) -> set[int]:
-    """Live ``llama_cpp.server`` processes whose command line names a model under ``cache``."""
+    """Live llama.cpp server processes (``policy_qa.server_child``) whose command line names a model under ``cache``."""
     pids = set()
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -112,7 +112,7 @@ def _server_pids(cache: Path) -> set[int]:
             argv = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"llama_cpp.server" in argv and any(a.startswith(str(cache).encode()) for a in argv):
+        if b"policy_qa.server_child" in argv and any(a.startswith(str(cache).encode()) for a in argv):
             pids.add(int(proc.name))
     return pids
 
@@ -196,6 +196,20 @@ def test_streamed_chat_completion(client) -> None:
 
 
 @pytest.mark.slow
+def test_prompt_over_the_context_window_is_a_clear_error(server: ll.LocalLLMServer) -> None:
+    from policy_qa.llm import ChatClient, LLMError, LLMSettings
+
+    settings = LLMSettings(timeout_s=120, max_retries=0)
+    chat = ChatClient(server.ensure_running(), ll.MODEL_ALIAS, settings)
+    too_long = [{"role": "user", "content": "开发区" * ll.DEFAULT_N_CTX}]
+    with pytest.raises(LLMError, match="上下文长度"):
+        chat.complete(too_long)
+    with pytest.raises(LLMError, match="上下文长度"):
+        list(chat.stream(too_long))
+    assert chat.complete([{"role": "user", "content": QUESTION}], max_tokens=4)  # and the server still answers
+
+
+@pytest.mark.slow
 def test_ensure_running_twice_is_the_same_server(server: ll.LocalLLMServer, llm_cache: Path) -> None:
     url, pid = server.ensure_running(), server.pid
     assert (server.ensure_running(), server.pid) == (url, pid)
@@ -257,6 +271,37 @@ def test_two_processes_starting_at_once_share_one_server(real_model: Path, tmp_p
             p.communicate("", timeout=30)
     # The owner stopped its server when it exited normally: no orphan.
     assert _server_pids(cache) == set() and not (cache / "run" / "llama-server.json").exists()
+
+
+@pytest.mark.slow
+def test_server_of_a_killed_process_exits_with_it(real_model: Path, tmp_path: Path) -> None:
+    cache = _cache_with_model(tmp_path, real_model)
+    script = textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from policy_qa.local_llm import LocalLLMServer
+        srv = LocalLLMServer(Path({str(cache)!r}))
+        print(srv.ensure_running(), srv.pid, flush=True)
+        time.sleep(600)
+    """)
+    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(SRC)})
+    try:
+        _, pid = owner.stdout.readline().split()
+        assert _server_pids(cache) == {int(pid)}
+        owner.kill()  # SIGKILL: no atexit handler runs
+        owner.wait()
+        deadline = time.monotonic() + 15
+        while _server_pids(cache) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _server_pids(cache) == set(), "the server outlived the process that started it"
+        # The next process finds the state file stale and starts its own server.
+        srv = ll.LocalLLMServer(cache)
+        srv.ensure_running()
+        assert srv.owner and srv.pid != int(pid)
+        srv.stop()
+    finally:
+        owner.kill()
 
 
 @pytest.mark.slow

