@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import PolicyQAError
+
+if TYPE_CHECKING:
+    from openai import OpenAI
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_RETRIES = 2
@@ -85,9 +89,12 @@ class ChatClient:
     def complete(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> str:
         """The whole answer (at most ``max_tokens``, default the settings'); ``LLMError`` on any fault or an
         empty answer."""
+        return self._complete(self._client, messages, max_tokens or self._settings.max_tokens)
+
+    def _complete(self, client: OpenAI, messages: list[dict[str, str]], max_tokens: int) -> str:
         with _faults_as_llm_errors():
-            response = self._client.chat.completions.create(
-                model=self.model, messages=messages, temperature=0, max_tokens=max_tokens or self._settings.max_tokens
+            response = client.chat.completions.create(
+                model=self.model, messages=messages, temperature=0, max_tokens=max_tokens
             )
             choices = getattr(response, "choices", None)
             if not choices:
@@ -100,22 +107,43 @@ class ChatClient:
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         """Text deltas as they come; ``LLMError`` when the stream fails, is cut short or stays empty."""
         received = finished = False
-        with _faults_as_llm_errors():
-            stream = self._client.chat.completions.create(
-                model=self.model, messages=messages, temperature=0, max_tokens=self._settings.max_tokens, stream=True
-            )
-            for chunk in stream:
-                if not chunk.choices:
-                    continue
-                finished = finished or chunk.choices[0].finish_reason is not None
-                delta = chunk.choices[0].delta.content
-                if delta:
-                    received = True
-                    yield delta
+        try:
+            with _faults_as_llm_errors():
+                stream = self._client.chat.completions.create(
+                    model=self.model, messages=messages, temperature=0, max_tokens=self._settings.max_tokens, stream=True
+                )
+                for chunk in stream:
+                    if not chunk.choices:
+                        continue
+                    finished = finished or chunk.choices[0].finish_reason is not None
+                    delta = chunk.choices[0].delta.content
+                    if delta:
+                        received = True
+                        yield delta
+        except LLMError as error:
+            if not received and _cut_off(error):
+                self._reason_for_failed_stream(messages)
+            raise
+        if not received and not finished:
+            self._reason_for_failed_stream(messages)
         if not received:
             raise LLMError("LLM 返回了空回答。")
         if not finished:
             raise LLMError("LLM 的流式回答中途断开。")  # the client accepts a stream that just stops
+
+    def _reason_for_failed_stream(self, messages: list[dict[str, str]]) -> None:
+        """A server can cut a stream without saying why (llama.cpp does, for a prompt over the context window):
+        the same request, unstreamed and one token long, raises the reason. Retried once: the cut connection
+        may still be in the client's pool."""
+        self._complete(self._client.with_options(max_retries=max(1, self._settings.max_retries)), messages, 1)
+
+
+def _cut_off(error: LLMError) -> bool:
+    """The connection failed or was cut, not timed out (then asking again would only wait as long again)."""
+    import openai
+
+    cause = error.__cause__
+    return isinstance(cause, openai.APIConnectionError) and not isinstance(cause, openai.APITimeoutError)
 
 
 class _faults_as_llm_errors:
