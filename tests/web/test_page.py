@@ -1,0 +1,101 @@
+"""The page's handlers without a browser: answers and sources, follow-ups, friendly errors, modes, the API."""
+
+from __future__ import annotations
+
+import logging
+
+import gradio as gr
+import pytest
+
+from policy_qa import PolicyQA, PolicyQAError
+from policy_qa.llm import LLMSettings
+from policy_qa.web.page import UNEXPECTED, ChatPage
+
+
+def _final(page: ChatPage, message: str, chat=None, turns=None, history=None):
+    *_, last = page.respond(message, chat or [], turns or [], history or [])
+    return last
+
+
+class _Failing:
+    """An engine whose every question fails with ``error``."""
+
+    answer_mode = "extractive"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def ask_stream(self, question, history=None):
+        raise self.error
+        yield  # a generator, like the engine's
+
+
+@pytest.fixture
+def page(qa) -> ChatPage:
+    return ChatPage(PolicyQA(qa.settings, qa._loaded, qa.embed_model, "extractive"))
+
+
+def test_answer_links_its_citation_and_the_panel_highlights_the_quote(page):
+    box, chat, sources, turns, history = _final(page, "临汾标准化厂房建了多少？")
+    assert box == "" and [m["role"] for m in chat] == ["user", "assistant"]
+    assert "37.9万平方米" in chat[1]["content"] and 'href="#src-1-1"' in chat[1]["content"]
+    assert 'id="src-1-1"' in sources and "建成标准化厂房37.9万平方米" in sources.split("<mark>")[1].split("</mark>")[0]
+    assert history == ["临汾标准化厂房建了多少？"] and len(turns) == 1
+
+
+def test_follow_up_uses_the_conversation(page):
+    state = _final(page, "临汾标准化厂房建了多少？")
+    box, chat, sources, turns, history = _final(page, "那晋城呢？", *state[1:2], *state[3:])
+    assert len(chat) == 4 and "按「晋城" in chat[3]["content"]
+    assert 'href="#src-2-1"' in chat[3]["content"] and sources.index('id="turn-2"') < sources.index('id="turn-1"')
+
+
+def test_first_yield_shows_the_question_at_once(page):
+    first = next(page.respond("临汾标准化厂房建了多少？", [], [], []))
+    assert first[1][-1]["content"] == '<div class="answer pending">正在检索……</div>'
+
+
+def test_empty_question_warns_and_keeps_the_chat(page):
+    with pytest.warns(UserWarning, match="问题为空"):
+        results = list(page.respond("   ", [], [], []))
+    assert results == [("   ", [], results[0][2], [], [])]
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [(PolicyQAError("索引文件损坏。"), "抱歉，没能回答：索引文件损坏。"), (RuntimeError("boom"), UNEXPECTED)],
+)
+def test_engine_errors_become_a_friendly_message_and_the_traceback_goes_to_the_log(error, shown, caplog):
+    page = ChatPage(_Failing(error))  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING, logger="policy_qa.web"):
+        _, chat, *_ = _final(page, "临汾标准化厂房建了多少？")
+    assert shown in chat[-1]["content"] and "Traceback" not in chat[-1]["content"] and "boom" not in chat[-1]["content"]
+    assert caplog.records
+
+
+def test_modes_offer_the_remote_endpoint_only_when_configured(qa):
+    engine = PolicyQA(qa.settings, qa._loaded, qa.embed_model, "extractive")
+    assert [mode for _, mode in ChatPage(engine).mode_choices()] == ["extractive", "local"]
+    remote = LLMSettings(base_url="http://127.0.0.1:9/v1", model="m")
+    page = ChatPage(engine, remote)
+    assert [mode for _, mode in page.mode_choices()] == ["extractive", "local", "remote"]
+    assert "远程接口" in page.set_mode("remote") and engine.answer_mode == "remote"
+    assert "本地模型" in page.set_mode("local") and engine.answer_mode == "local"
+    assert "原文摘录" in page.set_mode("extractive") and engine.answer_mode == "extractive"
+
+
+def test_api_answers_as_json_and_reports_a_bad_question(page):
+    answer = page.ask_api("临汾标准化厂房建了多少？")
+    assert "37.9" in answer["text"] and answer["citations"][0]["quote"].endswith("。")
+    with pytest.raises(gr.Error, match="问题为空"):
+        page.ask_api("")
+
+
+def test_a_refused_upload_is_reported_and_the_corpus_view_is_unchanged(page, monkeypatch):
+    def refuse(paths, progress=None):
+        raise PolicyQAError("「x.pdf」不是 .txt 或 .md 文件。语料库和索引均未改动。")
+
+    monkeypatch.setattr(page.engine, "add_documents", refuse)
+    before = page.corpus_view()
+    summary, rows, status, _, cleared = page.upload(["/tmp/x.pdf"], progress=lambda *a, **k: None)
+    assert status.startswith("⚠ 「x.pdf」不是 .txt 或 .md 文件") and (summary, rows) == before and cleared is None

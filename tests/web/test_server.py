@@ -1,0 +1,75 @@
+"""Starting the page: password protection, loopback by default, no connection leaves the machine; the CLI."""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+
+import pytest
+
+from policy_qa import PolicyQA, PolicyQAError
+from policy_qa.cli import main
+from policy_qa.web.server import is_loopback, parse_auth, start
+
+from .conftest import free_port
+
+_outside: list[tuple[str, object]] | None = None
+
+
+def _audit(event: str, args: tuple) -> None:
+    """Record connections to anything but loopback while ``_outside`` is a list (audit hooks cannot be removed)."""
+    if _outside is None or event != "socket.connect":
+        return
+    address = args[1]
+    if isinstance(address, tuple):
+        try:
+            if ipaddress.ip_address(address[0]).is_loopback:
+                return
+        except ValueError:
+            pass
+        _outside.append((event, address))
+
+
+sys.addaudithook(_audit)
+
+
+def test_auth_comes_from_the_flag_or_the_environment(monkeypatch):
+    monkeypatch.delenv("POLICY_QA_WEB_AUTH", raising=False)
+    assert parse_auth(None) is None
+    assert parse_auth("anna:s3cret:x") == ("anna", "s3cret:x")
+    monkeypatch.setenv("POLICY_QA_WEB_AUTH", "bo:pw")
+    assert parse_auth(None) == ("bo", "pw")
+    for bad in ("nopassword", ":pw", "user:"):
+        with pytest.raises(PolicyQAError, match="用户名:密码"):
+            parse_auth(bad)
+
+
+def test_loopback_hosts():
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.org")
+
+
+def test_serve_rejects_a_malformed_password_before_loading_anything(capsys):
+    assert main(["serve", "--auth", "just-a-name"]) == 1
+    assert "用户名:密码" in capsys.readouterr().err
+
+
+def test_password_protected_page_answers_only_with_the_password_and_connects_nowhere_else(qa):
+    from gradio_client import Client
+
+    global _outside
+    _outside = []
+    engine = PolicyQA(qa.settings, qa._loaded, qa.embed_model, "extractive")
+    port = free_port()
+    demo = start(engine, port=port, auth=("anna", "s3cret"), block=False)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        with pytest.raises(Exception):
+            Client(url, verbose=False)
+        client = Client(url, auth=("anna", "s3cret"), verbose=False)
+        answer = client.predict(question="临汾标准化厂房建了多少？", api_name="/ask")
+        assert "37.9" in answer["text"] and answer["citations"]
+        assert _outside == [], f"connections beyond this machine: {_outside}"
+    finally:
+        _outside = None
+        demo.close()
