@@ -25,11 +25,12 @@ def _llm_engine(qa, fake, **settings):
 
 def test_prompt_holds_numbered_sentence_evidence_with_headings(qa, fake):
     _llm_engine(qa, fake).ask(QUESTION)
-    system, user = fake.requests[0]["messages"]
-    assert system["content"] == SYSTEM_PROMPT
-    assert user["content"].startswith("资料：\n[1]（临汾市 › ") and user["content"].endswith(f"问题：{QUESTION}")
-    assert "建成标准化厂房37.9万平方米" in user["content"]
-    assert len(user["content"]) < 1500, "sentence-level evidence keeps the prompt small"
+    system, *examples, user = fake.requests[0]["messages"]
+    assert system["content"] == SYSTEM_PROMPT and [m["role"] for m in examples] == ["user", "assistant"] * 2
+    assert user["content"].startswith("资料：\n[1]（临汾市 · 2023年工作成绩）") and user["content"].endswith(f"问题：{QUESTION}")
+    assert "建成标准化厂房37.9万平方米，已使用29.9万平方米。" in user["content"]
+    assert "4101.2亩" not in user["content"], "a long sentence is cut to the clauses that answer"
+    assert len(user["content"]) < 400, "excerpts of evidence sentences keep the prompt small"
 
 
 def test_verified_answer_is_shown_with_its_marker_corrected(qa, fake):
@@ -76,11 +77,12 @@ def test_model_refusing_answerable_question_gives_the_extract(qa, fake):
 
 
 def test_stream_yields_text_then_the_verified_answer(qa, fake):
-    fake.set_mode("ok", content="建成标准化厂房37.9万平方米[1]。", chunk_chars=4)
+    text = "建成标准化厂房37.9万平方米[1]。"
+    fake.set_mode("ok", content=text, chunk_chars=4)
     items = list(_llm_engine(qa, fake).ask_stream(QUESTION))
     assert isinstance(items[-1], Answer) and all(isinstance(i, str) for i in items[:-1])
-    assert "".join(items[:-1]) == "建成标准化厂房37.9万平方米[1]。" and len(items) > 3
-    assert items[-1].answerer == "llm" and items[-1].text == "建成标准化厂房37.9万平方米[1]。"
+    assert "".join(items[:-1]) == text and len(items) > 3
+    assert items[-1].answerer == "llm" and items[-1].text == text
 
 
 def test_cut_stream_ends_with_the_fallback(qa, fake):
@@ -102,6 +104,32 @@ def test_follow_up_without_llm_uses_rules(qa):
 
 
 def test_real_figure_answering_another_question_falls_back(qa, fake):
-    fake.set_mode("ok", content="临汾出让“标准地”4101.2亩[1]。")  # in the cited sentence, but not what was asked
+    fake.set_mode("ok", content="2024年，临汾计划新建标准化厂房30万平方米以上[2]。")  # evidence, but a plan
     answer = _llm_engine(qa, fake).ask(QUESTION)
     assert answer.answerer == "extractive" and "不一致" in answer.note and "37.9万平方米" in answer.text
+
+
+def test_answer_without_a_figure_of_the_best_sentence_falls_back(qa, fake):
+    fake.set_mode("ok", content="临汾持续深化“承诺制+标准地+全代办”改革，加快标准化厂房建设[3]。")
+    answer = _llm_engine(qa, fake).ask(QUESTION)
+    assert answer.answerer == "extractive" and "不一致" in answer.note and "37.9万平方米" in answer.text
+
+
+def test_answer_without_the_best_sentence_falls_back(qa, fake):
+    # Names held by evidence [2] (the next year's plan), none from [1], the sentence that answers best.
+    fake.set_mode("ok", content="临汾用好考核评价奖惩办法、领导班子任期考核评价办法、重点工作调度推进办法、财政金融支持办法[2]。")
+    answer = _llm_engine(qa, fake).ask("临汾出台的“一意见四办法”里的四个办法包括哪些？")
+    assert answer.answerer == "extractive" and "没有依据最相关的原文" in answer.note and "财税扶持" in answer.text
+
+
+def test_answer_with_a_name_the_evidence_does_not_use_falls_back(qa, fake):
+    fake.set_mode("ok", content="2023年，临汾市建成标准化厂房37.9万平方米，已使用29.9万平方米，由省财政金融专项资金支持[1]。")
+    answer = _llm_engine(qa, fake).ask(QUESTION)
+    assert answer.answerer == "extractive" and "没有的说法" in answer.note and "财政" in answer.note
+
+
+def test_warm_up_sends_the_fixed_prefix_for_one_token(qa, fake):
+    engine = _llm_engine(qa, fake)
+    engine.warm_up()
+    system, *examples, user = fake.requests[0]["messages"]
+    assert system["content"] == SYSTEM_PROMPT and len(examples) == 4 and fake.requests[0]["max_tokens"] == 1

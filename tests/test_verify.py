@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policy_qa.answer import Citation
-from policy_qa.verify import strip_markers, verify_answer
+from policy_qa.verify import strip_markers, unsupported_terms, verify_answer
 
 DOCUMENT = "临汾晋城开发区2023年工作情况.txt"
 HEADING = "临汾市 › 2023年工作成绩 › "
@@ -195,3 +195,9 @@ def test_a_real_number_with_the_wrong_unit_is_unsupported():
     result = verify_answer("乙市：279.17%[1]。", evidence)
     assert not result.supported and any("another unit" in p for p in result.problems)
     assert verify_answer("乙市：279.17亿元[1]。", evidence).supported
+
+
+def test_unsupported_terms_names_the_nouns_no_source_uses():
+    sources = ["出台了发展意见和考核评价奖惩、财税扶持等“一意见四办法”。", "某市 · 2023年工作成绩"]
+    assert unsupported_terms("出台了考核评价奖惩办法和财政金融支持办法[1]。", sources) == ["财政金融"]
+    assert unsupported_terms("2023年出台了考核评价奖惩、财税扶持等办法，这是已完成的成绩[1]。", sources) == []

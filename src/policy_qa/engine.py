@@ -172,7 +172,10 @@ class PolicyQA:
             return None
 
     def _chat_client(self) -> ChatClient:
-        """The chat client, created on first use: a remote endpoint, or the local llama.cpp server started now."""
+        """The chat client, created on first use: a remote endpoint, or the local llama.cpp server started now
+        (again, when the one in use has gone)."""
+        if self._client is not None and self._local_server is not None and not self._local_server.is_alive():
+            self._client = None
         if self._client is None:
             settings = self._llm_settings
             if settings.is_local:
@@ -189,6 +192,21 @@ class PolicyQA:
                     raise LLMError("远程 LLM 需要模型名：请设置 POLICY_QA_LLM_MODEL 或 --llm-model。")
                 self._client = ChatClient(settings.base_url, settings.model, settings)
         return self._client
+
+    def llm_client(self) -> ChatClient:
+        """The chat client of LLM answers (the local server started if needed), e.g. for a peer pipeline
+        measured with the same model. ``LLMError`` when it cannot be reached."""
+        return self._chat_client()
+
+    def warm_up(self) -> None:
+        """Get LLM answers ready before the first question: start the local server and have it compute the
+        prompt's fixed prefix, which its cache then reuses. Nothing to do for extractive answers; an LLM fault
+        is left for the first question to report."""
+        if self._llm is not None:
+            try:
+                self._llm.warm_up()
+            except LLMError:
+                pass
 
     def info(self) -> IndexInfo:
         """The corpus, index and model this engine serves."""

@@ -52,6 +52,8 @@ CLAUSE_BIGRAM_WEIGHT = 0.3
 CLAUSE_FIGURE_BONUS = 0.5
 # An indicator line 「地区生产总值：128.6亿元」 whose label the question names answers it directly.
 LABEL_BONUS = 0.5
+# An excerpt for the LLM keeps a long sentence's best 「；」 items up to about this many characters.
+EXCERPT_CHARS = 80
 # Clauses that continue the figure of the clause before them: 「其中……」「已使用……」「占……」「同比增长……」.
 _CONTINUATION = re.compile(r"^(?:其中|已|占|同比|比上年|较|分别|均|累计|总投资|总量|合计|共计|增长|高于|超出|达到|力争|位居|排)")
 _CHINESE_QUANTITY = re.compile(r"第[一二三四五六七八九十]+|[一二两三四五六七八九十百千万]+[个次月年天倍名位家项条成]")
@@ -230,6 +232,32 @@ class ExtractiveAnswerer:
         if first.start > 0 and _LEADING_CONTEXT.match(head):
             body = f"{head}，{body}"
         return body
+
+    def excerpt(self, question: QuestionProfile, evidence: Evidence) -> str:
+        """What of an evidence sentence to show an LLM: all of it when it is short or a list is asked for; else
+        its best 「；」 items in sentence order, about ``EXCERPT_CHARS`` long, or, when one item is all that fits,
+        the focused answer (see ``_focus``). Fewer prompt tokens, and fewer figures to confuse a small model."""
+        sentence = evidence.text
+        if question.wants_list or len(sentence) <= EXCERPT_CHARS:
+            return sentence
+        clauses = split_clauses(sentence, Span(0, len(sentence)))
+        texts = [sentence[item[0].start : item[-1].end] for item in _group_items(sentence, clauses)]
+        shared = {t for t in question.terms if all(t in text for text in texts)}
+        scores = [self._part_score(question, text, shared) for text in texts]
+        order = sorted(range(len(texts)), key=lambda k: -scores[k])
+        keep, size = {order[0]}, len(texts[order[0]])
+        for k in order[1:]:
+            if scores[k] <= 0 or size + len(texts[k]) > EXCERPT_CHARS:
+                break
+            keep.add(k)
+            size += len(texts[k])
+        if len(keep) == 1:
+            return f"{self._focus(question, evidence)}。"
+        body = "".join(texts[k] for k in sorted(keep)).rstrip("；，")
+        head = sentence[clauses[0].start : clauses[0].end].rstrip("，")
+        if 0 not in keep and _LEADING_CONTEXT.match(head):
+            body = f"{head}，{body}"
+        return f"{body}。"
 
     def _clause_range(self, question: QuestionProfile, texts: list[str], heading: str) -> tuple[int, int]:
         """First and last clause (indices into ``texts``) of the focused answer."""

@@ -9,7 +9,7 @@ extractive answer, with a note saying why. A refusal from the evidence is never 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .answer import Citation, Drafted
@@ -17,23 +17,42 @@ from .extractive import REFUSAL, ExtractiveAnswerer
 from .figures import numbers_of
 from .llm import ChatClient, LLMError
 from .question import QuestionProfile
-from .verify import strip_markers, verify_answer
+from .verify import strip_markers, unsupported_terms, verify_answer
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
 
 Scopes = list[tuple[str | None, list["NodeWithScore"]]]
-# Evidence sentences shown to the model: on a 2-core CPU every ~80 prompt tokens cost about a second.
-EVIDENCE_SENTENCES = 4
+# Evidence sentences shown to the model: on a 2-core CPU every ~40 prompt tokens cost about a second.
+EVIDENCE_SENTENCES = 3
 
 SYSTEM_PROMPT = (
     "你是政策公报问答助手，只依据用户给出的资料回答，不使用资料以外的知识。\n"
     "要求：\n"
     "1. 回答简短准确：照抄资料中的数字和单位，写明年份，并说明是已完成的成绩还是计划目标。\n"
     "2. 每句话末尾用方括号注明所依据资料的编号，例如[1]。\n"
-    "3. 问题涉及多个地区时，分别回答。\n"
-    f"4. 资料中没有答案时，只回答：{REFUSAL}。"
+    "3. 名称和用语照抄资料，不改写，不补充资料以外的内容。\n"
+    "4. 问题涉及多个地区时，分别回答。\n"
+    f"5. 资料中没有答案时，只回答：{REFUSAL}。"
 )
+# Worked examples (invented, on no real bulletin): a fixed prefix of every prompt, so the server's prompt
+# cache computes them once; they show a 1.5B model which sentence answers, and how to refuse.
+EXAMPLES = (
+    ("资料：\n[1]（甲市 · 2022年工作总结）2022年，全市新建公租房1200套，已分配980套。\n"
+     "[2]（甲市 · 2023年工作安排）2023年，计划新建公租房1500套以上，分配率达到90%。\n\n问题：甲市公租房建了多少？",
+     "2022年，甲市新建公租房1200套，已分配980套，这是已完成的成绩[1]。"),
+    ("资料：\n[1]（乙县 · 2023年工作安排）2023年，力争引进企业20家。\n\n问题：乙县去年的财政收入是多少？",
+     f"{REFUSAL}。"),
+)
+
+@dataclass(frozen=True)
+class ShownEvidence:
+    """An evidence sentence as the model sees it: ``text``, an excerpt of ``citation.quote``, under ``label``
+    (report and part, which carry the year and whether it is a result or a plan)."""
+
+    citation: Citation
+    label: str
+    text: str
 
 
 class LLMAnswerer:
@@ -43,22 +62,31 @@ class LLMAnswerer:
         self._extractive = extractive
         self._client = client
 
-    def evidence(self, question: QuestionProfile, scopes: Scopes) -> list[Citation]:
-        """The best sentences of each scope, numbered from 1, without repeats."""
+    def evidence(self, question: QuestionProfile, scopes: Scopes) -> list[ShownEvidence]:
+        """The best sentences of each scope, numbered from 1, without repeats, each with the excerpt shown."""
         per_scope = max(2, EVIDENCE_SENTENCES // len(scopes))
-        chosen: dict[tuple[str, int], Citation] = {}
+        chosen: dict[tuple[str, int], ShownEvidence] = {}
         for _, hits in scopes:
             for evidence in self._extractive.best_evidence(question, hits)[:per_scope]:
                 citation = self._extractive.cite(evidence, 0)
-                chosen.setdefault((citation.document, citation.start), citation)
-        return [replace(citation, index=index) for index, citation in enumerate(chosen.values(), start=1)]
+                label = " · ".join(evidence.node.metadata["heading_path"][:2])
+                shown = ShownEvidence(citation, label, self._extractive.excerpt(question, evidence))
+                chosen.setdefault((citation.document, citation.start), shown)
+        return [replace(shown, citation=replace(shown.citation, index=index))
+                for index, shown in enumerate(chosen.values(), start=1)]
 
     @staticmethod
-    def messages(question: str, evidence: list[Citation]) -> list[dict[str, str]]:
-        """The chat messages: the rules, then the numbered evidence and the question."""
-        lines = [f"[{c.index}]（{c.section}）{c.quote}" for c in evidence]
+    def messages(question: str, evidence: list[ShownEvidence]) -> list[dict[str, str]]:
+        """The chat messages: the rules, then the numbered evidence excerpts and the question."""
+        lines = [f"[{e.citation.index}]（{e.label}）{e.text}" for e in evidence]
         user = "资料：\n" + "\n".join(lines) + f"\n\n问题：{question}"
-        return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+        shots = [{"role": role, "content": text} for pair in EXAMPLES for role, text in zip(("user", "assistant"), pair)]
+        return [{"role": "system", "content": SYSTEM_PROMPT}, *shots, {"role": "user", "content": user}]
+
+    def warm_up(self) -> None:
+        """One token's request with the fixed prefix of every prompt (rules and examples), for the server to
+        cache. ``LLMError`` when the endpoint fails."""
+        self._client().complete(self.messages("", []), max_tokens=1)
 
     def answer(self, question: QuestionProfile, scopes: Scopes) -> Drafted:
         """The verified LLM answer, or the extractive one with a note."""
@@ -69,7 +97,7 @@ class LLMAnswerer:
             raw = self._client().complete(self.messages(question.text, evidence))
         except LLMError as error:
             return _with_note(fallback, f"{error}已改用原文摘录。")
-        return self._checked(raw, evidence, fallback)
+        return self._checked(raw, question.text, evidence, fallback)
 
     def stream(self, question: QuestionProfile, scopes: Scopes) -> Iterator[str | Drafted]:
         """Text deltas as the model writes, then the verified ``Drafted`` answer (or the fallback)."""
@@ -85,25 +113,41 @@ class LLMAnswerer:
         except LLMError as error:
             yield _with_note(fallback, f"{error}已改用原文摘录。")
             return
-        yield self._checked("".join(parts), evidence, fallback)
+        yield self._checked("".join(parts), question.text, evidence, fallback)
 
-    def _prepare(self, question: QuestionProfile, scopes: Scopes) -> tuple[Drafted, list[Citation]]:
+    def _prepare(self, question: QuestionProfile, scopes: Scopes) -> tuple[Drafted, list[ShownEvidence]]:
         return self._extractive.answer(question, scopes), self.evidence(question, scopes)
 
     @staticmethod
-    def _checked(raw: str, evidence: list[Citation], fallback: Drafted) -> Drafted:
-        verified = verify_answer(raw, evidence)
+    def _checked(raw: str, question: str, evidence: list[ShownEvidence], fallback: Drafted) -> Drafted:
+        # Checked against what the model was shown; cited with the whole sentences.
+        shown = [replace(e.citation, quote=e.text) for e in evidence]
+        verified = verify_answer(raw, shown)
         if not verified.supported:
             return _with_note(fallback, "模型回答中有资料里找不到的数字，已改用原文摘录。")
-        answered = numbers_of(strip_markers(verified.text))
-        extracted = numbers_of(strip_markers(fallback.text))
-        if not fallback.refused and extracted and answered and not answered & extracted:
-            # Every figure is real, but none is from the sentence that answers best: the model answered
-            # another question (a plan for a result, another city's figure).
-            return _with_note(fallback, "模型回答的数字与最相关的原文不一致，已改用原文摘录。")
         if verified.refused and not verified.citations:
             return _with_note(fallback, "模型未能根据资料作答，以下为原文摘录。")
-        return Drafted(verified.text, False, verified.citations, None, "llm")
+        answered = numbers_of(strip_markers(verified.text))
+        extracted = numbers_of(strip_markers(fallback.text))
+        if not fallback.refused and extracted and not answered & extracted:
+            # Every figure is real (or there is none), but none is what the best sentence says: the model
+            # answered another question (a plan for a result, another city's figure).
+            return _with_note(fallback, "模型回答的数字与最相关的原文不一致，已改用原文摘录。")
+        best = fallback.citations[0] if fallback.citations else None
+        if best is not None and all((c.document, c.start) != (best.document, best.start) for c in verified.citations):
+            return _with_note(fallback, "模型回答没有依据最相关的原文，已改用原文摘录。")
+        invented = unsupported_terms(verified.text, [question, *(f"{e.label}{e.text}" for e in evidence)])
+        if invented:
+            return _with_note(fallback, f"模型回答中有资料里没有的说法（{'、'.join(invented[:3])}），已改用原文摘录。")
+        whole = {e.citation.index: e.citation for e in evidence}
+        citations = [replace(whole[_shown_index(c, evidence)], index=c.index) for c in verified.citations]
+        return Drafted(verified.text, False, citations, None, "llm")
+
+
+def _shown_index(citation: Citation, evidence: list[ShownEvidence]) -> int:
+    """The number the model was shown for a verified (renumbered) citation."""
+    return next(e.citation.index for e in evidence
+                if (e.citation.document, e.citation.start) == (citation.document, citation.start))
 
 
 def _with_note(drafted: Drafted, note: str) -> Drafted:

@@ -71,6 +71,15 @@ def char_bigrams(text: str) -> set[str]:
 _NAMING_TAGS = ("n", "vn", "eng", "j")
 
 
+def naming_words(text: str) -> list[str]:
+    """Distinct words of two or more characters in ``text`` that jieba tags as naming words (see below)."""
+    from jieba import posseg
+
+    _jieba()
+    words = (pair.word for pair in posseg.lcut(text) if len(pair.word) >= 2 and pair.flag.startswith(_NAMING_TAGS))
+    return list(dict.fromkeys(words))
+
+
 def is_naming_word(term: str) -> bool:
     """Whether jieba tags ``term`` (or its last word) as a noun, verbal noun, abbreviation or foreign word:
     words that name a topic (「税收」「外资」), unlike fillers (「现在」「真正」「找」)."""

@@ -22,6 +22,8 @@ misplace markers, so every answer goes through :func:`verify_answer` before it i
   the scene and the retriever already checks the question's years against the evidence.
 - ``refused`` when any sentence uses the refusal phrase (「资料中没有提及」, 「未提到」, …), even in an answer that
   also answers part of the question; its figures are checked like any other.
+- Words: :func:`unsupported_terms` lists the answer's naming words (nouns, abbreviations) that neither the
+  question nor the evidence uses, such as a name the model made up for a measure it lists.
 - Sources are renumbered ``[1], [2], …`` in order of first use; ``problems`` lists every correction, naming
   sources by the numbers the model was shown.
 """
@@ -36,7 +38,7 @@ from decimal import Decimal, InvalidOperation
 from .answer import Citation
 from .figures import Figure, find_figures, numbers_of
 from .sentences import split_sentences
-from .tokens import char_bigrams
+from .tokens import PLAN_WORDS, RESULT_WORDS, char_bigrams, naming_words
 
 # A sentence without figures cites the evidence sharing at least this share of its character bigrams.
 MIN_OVERLAP = 0.3
@@ -122,6 +124,14 @@ def verify_answer(answer: str, evidence: Sequence[Citation]) -> VerifiedAnswer:
         problems=list(dict.fromkeys(problems)),
         supported=supported,
     )
+
+
+def unsupported_terms(answer: str, sources: Sequence[str]) -> list[str]:
+    """Naming words of ``answer`` (nouns, abbreviations) that none of ``sources`` holds, in order; words that
+    say whether a figure is a plan or a result (「目标」「成绩」) are the answerer's to add."""
+    allowed = set(PLAN_WORDS) | set(RESULT_WORDS)
+    return [word for word in naming_words(strip_markers(answer))
+            if word not in allowed and not any(word in source for source in sources)]
 
 
 def _take_markers(answer: str, problems: list[str]) -> tuple[str, list[_Run]]:
