@@ -52,3 +52,25 @@ def test_thresholds_fail_when_a_metric_is_missed(run, tmp_path):
     thresholds.write_text(json.dumps({"min": {"answer_accuracy": 1.01}, "max": {"latency_ms_p50": 0.0}}))
     failures = check_thresholds(run.summary, thresholds)
     assert len(failures) == 2 and failures[0].startswith("answer_accuracy = 1.0 < 1.01")
+
+
+def test_llm_run_puts_extractive_and_citation_query_engine_beside_ours(qa):
+    from policy_qa import PolicyQA
+    from policy_qa.evaluation.peers import CitationPeer
+    from policy_qa.evaluation.runner import OURS_EXTRACTIVE
+    from policy_qa.llm import LLMSettings
+
+    from ..fake_openai import FakeOpenAI
+
+    with FakeOpenAI(content="2023年，临汾市开发区建成标准化厂房37.9万平方米[1]。") as fake:
+        settings = LLMSettings(base_url=fake.base_url, model="fake-model", timeout_s=5.0, max_retries=0)
+        engine = PolicyQA(qa.settings, qa._loaded, qa.embed_model, "llm", settings)
+        run = run_evaluation(engine, ITEMS[:1], dataset="mini.jsonl", with_peers=True)
+        peer_prompts = [r["messages"][-1]["content"] for r in fake.requests if "Source 1:" in r["messages"][-1]["content"]]
+    systems = run.summary["systems"]
+    assert systems[OURS_EXTRACTIVE]["answer_accuracy"] == 1.0 and systems[OURS_EXTRACTIVE]["llm_answers"] == 0.0
+    peer = systems[CitationPeer.name]
+    assert peer["answer_accuracy"] == 1.0 and peer["first_token_ms_p50"] <= peer["latency_ms_p50"]
+    assert run.records[0]["peers"][CitationPeer.name]["answer"] == "2023年，临汾市开发区建成标准化厂房37.9万平方米[1]。"
+    assert len(peer_prompts) == 1 and "标准化厂房" in peer_prompts[0]
+    assert engine.answerer_name == "llm"

@@ -4,14 +4,20 @@
   ``SentenceSplitter`` → a FAISS ``VectorStoreIndex`` → top-k retrieval.
 - ``Bm25Peer``: BM25 over jieba tokens of the same default chunks (as Langchain-Chatchat does it).
 
-Both are retrieval-only here; answers from a peer need an LLM (``CitationQueryEngine``), which comes with LLM answers.
+- ``CitationPeer``: llama-index's ``CitationQueryEngine`` over that index, answering with the same LLM as ours
+  (our ``ChatClient`` behind llama-index's ``CustomLLM``), measured only beside LLM answers.
 """
 
 from __future__ import annotations
 
+import re
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from ..answer import Answer, Citation
+from ..llm import ChatClient, LLMError
 from ..retrieval import build_bm25
 from ..settings import enforce_offline
 from ..tokens import segment
@@ -39,20 +45,24 @@ def default_chunks(corpus_dir: Path) -> list[BaseNode]:
     return SentenceSplitter().get_nodes_from_documents(documents)
 
 
+def faiss_index(chunks: list[BaseNode], embed_model: BaseEmbedding):
+    """A ``VectorStoreIndex`` over ``FaissVectorStore(IndexFlatL2)``, as in the llama-index FAISS example."""
+    import faiss
+    from llama_index.core import StorageContext, VectorStoreIndex
+    from llama_index.vector_stores.faiss import FaissVectorStore
+
+    dimension = len(embed_model.get_text_embedding("维度"))
+    storage = StorageContext.from_defaults(vector_store=FaissVectorStore(faiss_index=faiss.IndexFlatL2(dimension)))
+    return VectorStoreIndex(chunks, storage_context=storage, embed_model=embed_model)
+
+
 class LlamaIndexPeer:
-    """``VectorStoreIndex`` over ``FaissVectorStore(IndexFlatL2)``, as in the llama-index FAISS example."""
+    """Top-k retrieval from ``faiss_index`` over the default chunks."""
 
     name = "llama-index default (SentenceSplitter + FAISS)"
 
     def __init__(self, chunks: list[BaseNode], embed_model: BaseEmbedding, top_k: int) -> None:
-        import faiss
-        from llama_index.core import StorageContext, VectorStoreIndex
-        from llama_index.vector_stores.faiss import FaissVectorStore
-
-        dimension = len(embed_model.get_text_embedding("维度"))
-        storage = StorageContext.from_defaults(vector_store=FaissVectorStore(faiss_index=faiss.IndexFlatL2(dimension)))
-        index = VectorStoreIndex(chunks, storage_context=storage, embed_model=embed_model)
-        self._retriever = index.as_retriever(similarity_top_k=top_k)
+        self._retriever = faiss_index(chunks, embed_model).as_retriever(similarity_top_k=top_k)
 
     def retrieve(self, question: str) -> list[str]:
         return [hit.node.get_content() for hit in self._retriever.retrieve(question)]
@@ -75,3 +85,101 @@ class Bm25Peer:
         scores = self._bm25.get_scores(terms)
         ranked = sorted(range(len(self._texts)), key=lambda i: -scores[i])[: self._top_k]
         return [self._texts[i] for i in ranked if scores[i] > 0]
+
+
+# CitationQueryEngine as its documentation shows it, with two sources fewer: on this CPU every retrieved
+# default chunk (~1000 characters) costs the 1.5B model about 15 s of prompt.
+CITATION_TOP_K = 2
+CITATION_CHUNK_SIZE = 256
+_SOURCE_PREFIX = re.compile(r"^Source \d+:\n")
+_PEER_REFUSAL = re.compile(r"(?:没有|未)(?:明确|具体|直接)?(?:提及|提到|涉及|相关)|not (?:mention|provide|contain)", re.I)
+
+
+def client_llm(client: ChatClient):
+    """Our ``ChatClient`` as a llama-index LLM, so a llama-index pipeline calls the same endpoint and model."""
+    from llama_index.core.base.llms.types import (
+        ChatMessage,
+        ChatResponse,
+        CompletionResponse,
+        LLMMetadata,
+        MessageRole,
+    )
+    from llama_index.core.llms import CustomLLM
+    from llama_index.core.llms.callbacks import (
+        llm_chat_callback,
+        llm_completion_callback,
+    )
+
+    def as_messages(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
+        return [{"role": m.role.value, "content": m.content or ""} for m in messages]
+
+    class ClientLLM(CustomLLM):
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(context_window=4096, num_output=256, is_chat_model=True, model_name=client.model)
+
+        @llm_chat_callback()
+        def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+            text = client.complete(as_messages(messages))
+            return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text))
+
+        @llm_chat_callback()
+        def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> Iterator[ChatResponse]:
+            def deltas() -> Iterator[ChatResponse]:
+                text = ""
+                for delta in client.stream(as_messages(messages)):
+                    text += delta
+                    yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta)
+            return deltas()
+
+        @llm_completion_callback()
+        def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+            return CompletionResponse(text=client.complete([{"role": "user", "content": prompt}]))
+
+        @llm_completion_callback()
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Iterator[CompletionResponse]:
+            def deltas() -> Iterator[CompletionResponse]:
+                text = ""
+                for delta in client.stream([{"role": "user", "content": prompt}]):
+                    text += delta
+                    yield CompletionResponse(text=text, delta=delta)
+            return deltas()
+
+    return ClientLLM()
+
+
+class CitationPeer:
+    """llama-index's ``CitationQueryEngine`` (streaming) over ``faiss_index``, answering with our LLM."""
+
+    name = "llama-index CitationQueryEngine"
+
+    def __init__(self, chunks: list[BaseNode], embed_model: BaseEmbedding, client: ChatClient) -> None:
+        from llama_index.core.query_engine import CitationQueryEngine
+
+        self._engine = CitationQueryEngine.from_args(
+            faiss_index(chunks, embed_model), llm=client_llm(client), similarity_top_k=CITATION_TOP_K,
+            citation_chunk_size=CITATION_CHUNK_SIZE, streaming=True,
+        )
+
+    def answer(self, question: str) -> tuple[Answer, float, float]:
+        """The answer as an ``Answer`` (its sources as citations), ms to the first token and in all.
+        An LLM fault is an empty, refused answer."""
+        started = time.perf_counter()
+        first = None
+        parts: list[str] = []
+        try:
+            response = self._engine.query(question)
+            for delta in response.response_gen:
+                first = first or time.perf_counter()
+                parts.append(delta)
+        except LLMError as error:
+            return Answer(question, str(error), True, answerer="peer"), 0.0, (time.perf_counter() - started) * 1000
+        finished = time.perf_counter()
+        text = "".join(parts).strip()
+        citations = [
+            Citation(n, hit.node.metadata.get("file_name", ""), "", _SOURCE_PREFIX.sub("", hit.node.get_content()), 0, 0, 0)
+            for n, hit in enumerate(response.source_nodes, start=1)
+        ]
+        refused = not text or bool(_PEER_REFUSAL.search(text))
+        answer = Answer(question, text, refused, citations, answerer="peer")
+        return answer, ((first or finished) - started) * 1000, (finished - started) * 1000

@@ -34,7 +34,7 @@ def _cell(value: object) -> str:
 
 
 def markdown(run: EvalRun) -> str:
-    """The summary as a markdown table, systems side by side (peers are retrieval-only)."""
+    """The summary as a markdown table, systems side by side (a peer without answers shows —)."""
     systems = run.summary["systems"]
     names = [OURS, *[name for name in systems if name != OURS]]
     lines = [

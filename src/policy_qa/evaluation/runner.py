@@ -18,12 +18,13 @@ from .metrics import (
     is_correct,
     retrieval_summary,
 )
-from .peers import Bm25Peer, LlamaIndexPeer, Peer, default_chunks
+from .peers import Bm25Peer, CitationPeer, LlamaIndexPeer, Peer, default_chunks
 
 if TYPE_CHECKING:
     from ..engine import PolicyQA
 
 OURS = "policy-qa"
+OURS_EXTRACTIVE = "policy-qa extractive"
 
 
 @dataclass
@@ -87,7 +88,27 @@ def run_evaluation(qa: PolicyQA, items: list[EvalItem], *, dataset: str, with_pe
         for peer in _peers(qa, qa.settings.corpus_dir):
             peer_ranks = [evidence_rank(item, peer.retrieve(item.question)) for item in items if item.answerable]
             run.summary["systems"][peer.name] = retrieval_summary(peer_ranks)
+        if qa.answerer_name == "llm":
+            run.summary["systems"].update(_answering_peers(qa, items, run.records))
     return run
+
+
+def _answering_peers(qa: PolicyQA, items: list[EvalItem], records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Beside LLM answers: our extractive answers, and llama-index's ``CitationQueryEngine`` with the same LLM.
+    Each record gets the peers' answers."""
+    systems: dict[str, dict[str, Any]] = {}
+    qa.set_answerer("extractive")
+    try:
+        timed = [_timed_ask(qa, item.question) for item in items]
+    finally:
+        qa.set_answerer("llm")
+    peer = CitationPeer(default_chunks(qa.settings.corpus_dir), qa.embed_model, qa.llm_client())
+    for name, runs in ((OURS_EXTRACTIVE, timed), (peer.name, [peer.answer(item.question) for item in items])):
+        answers = [answer for answer, _, _ in runs]
+        systems[name] = answer_summary(items, answers, [t for _, _, t in runs], [f for _, f, _ in runs])
+        for record, item, answer in zip(records, items, answers):
+            record.setdefault("peers", {})[name] = {"answer": answer.text, "correct": is_correct(item, answer)}
+    return systems
 
 
 def _timed_ask(qa: PolicyQA, question: str) -> tuple[Answer, float, float]:
