@@ -116,3 +116,13 @@ def test_bad_upload_changes_nothing_then_a_good_one_is_searchable(page, server, 
     page.locator("#chat a.cite").first.click()
     assert bulletin.name in page.locator("#src-1-1 .where").inner_text()
     page.screenshot(path=artifacts / "06-uploaded-bulletin-answer.png")
+
+
+def test_reindex_button_rebuilds_and_the_page_keeps_answering(page):
+    page.get_by_role("tab", name="语料库").click()
+    page.click("#reindex")
+    page.locator("#corpus-status").get_by_text("索引已重建。").wait_for(timeout=120_000)
+    assert "（刚刚）" in page.locator("#corpus-summary").inner_text()
+    page.get_by_role("tab", name="问答").click()
+    ask(page, "临汾标准化厂房建了多少？", 1)
+    assert "37.9万平方米" in last_answer(page)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import gradio as gr
 import pytest
 
 from policy_qa import PolicyQA, PolicyQAError
+from policy_qa.answer import Answer, Citation
 from policy_qa.llm import LLMSettings
+from policy_qa.sources import SourceView
 from policy_qa.web.page import UNEXPECTED, ChatPage
 
 
@@ -73,8 +76,10 @@ def test_engine_errors_become_a_friendly_message_and_the_traceback_goes_to_the_l
     assert caplog.records
 
 
-def test_modes_offer_the_remote_endpoint_only_when_configured(qa):
+def test_modes_offer_the_remote_endpoint_only_when_configured(qa, monkeypatch):
     engine = PolicyQA(qa.settings, qa._loaded, qa.embed_model, "extractive")
+    warmed = []
+    monkeypatch.setattr(engine, "warm_up", lambda: warmed.append(True))
     assert [mode for _, mode in ChatPage(engine).mode_choices()] == ["extractive", "local"]
     remote = LLMSettings(base_url="http://127.0.0.1:9/v1", model="m")
     page = ChatPage(engine, remote)
@@ -82,6 +87,10 @@ def test_modes_offer_the_remote_endpoint_only_when_configured(qa):
     assert "远程接口" in page.set_mode("remote") and engine.answer_mode == "remote"
     assert "本地模型" in page.set_mode("local") and engine.answer_mode == "local"
     assert "原文摘录" in page.set_mode("extractive") and engine.answer_mode == "extractive"
+    deadline = time.monotonic() + 5
+    while len(warmed) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(warmed) == 2, "each LLM mode starts its model in the background, extractive does not"
 
 
 def test_api_answers_as_json_and_reports_a_bad_question(page):
@@ -99,3 +108,30 @@ def test_a_refused_upload_is_reported_and_the_corpus_view_is_unchanged(page, mon
     before = page.corpus_view()
     summary, rows, status, _, cleared = page.upload(["/tmp/x.pdf"], progress=lambda *a, **k: None)
     assert status.startswith("⚠ 「x.pdf」不是 .txt 或 .md 文件") and (summary, rows) == before and cleared is None
+
+
+class _Streaming:
+    """An engine that streams two pieces of LLM text, then its verified answer."""
+
+    answer_mode = "local"
+
+    def __init__(self, final: Answer) -> None:
+        self.final = final
+
+    def ask_stream(self, question, history=None):
+        yield "甲市建成"
+        yield "5万平方米[1]"
+        yield self.final
+
+    def source_view(self, item):
+        return SourceView(item.document, item.section, item.quote, 0, len(item.quote), 1, 1)
+
+
+def test_llm_text_streams_in_then_the_verified_answer_replaces_it():
+    citation = Citation(1, "a.txt", "甲市 › 成绩", "甲市建成5万平方米。", 0, 10, 1)
+    final = Answer("甲市建了多少？", "甲市建成5万平方米[1]。", False, [citation], [], "llm", None, {"total": 9000.0})
+    steps = list(ChatPage(_Streaming(final)).respond("甲市建了多少？", [], [], []))  # type: ignore[arg-type]
+    shown = [chat[-1]["content"] for _, chat, *_ in steps]
+    assert shown[0].endswith("正在检索……</div>")
+    assert "甲市建成<span" in shown[1] and "甲市建成5万平方米[1]<span" in shown[2] and "生成中" in shown[2]
+    assert 'href="#src-1-1"' in shown[3] and "本地模型 · 9.00 秒" in shown[3] and "生成中" not in shown[3]

@@ -7,6 +7,7 @@ engine, and every failure becomes a friendly message (the traceback goes to the 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,7 @@ class ChatPage:
         except Exception:
             log.exception("switching the answer mode to %s failed", mode)
             return f"⚠ {UNEXPECTED}"
+        warm_up_in_background(self.engine)
         return f"当前：**{render.MODE_LABELS[self.engine.answer_mode]}**。{MODE_NOTES[self.engine.answer_mode]}（对本服务的所有对话生效）"
 
     # --- chat -----------------------------------------------------------------------------------------------
@@ -79,7 +81,7 @@ class ChatPage:
             return
         mode_label = render.MODE_LABELS[self.engine.answer_mode]
         chat += [{"role": "user", "content": message}, {"role": "assistant", "content": render.pending_html()}]
-        yield "", chat, render.sources_html(turns), turns, history
+        yield "", list(chat), render.sources_html(turns), list(turns), list(history)
         draft = ""
         try:
             for item in self.engine.ask_stream(message, history=history):
@@ -91,15 +93,15 @@ class ChatPage:
                 else:
                     draft += item
                     chat[-1] = {"role": "assistant", "content": render.pending_html(draft)}
-                yield "", chat, render.sources_html(turns), turns, history
+                yield "", list(chat), render.sources_html(turns), list(turns), list(history)
         except PolicyQAError as error:
             log.warning("question %r: %s", message, error)
             chat[-1] = {"role": "assistant", "content": render.message_html(f"抱歉，没能回答：{error}")}
-            yield "", chat, render.sources_html(turns), turns, history
+            yield "", list(chat), render.sources_html(turns), list(turns), list(history)
         except Exception:
             log.exception("question %r failed", message)
             chat[-1] = {"role": "assistant", "content": render.message_html(UNEXPECTED)}
-            yield "", chat, render.sources_html(turns), turns, history
+            yield "", list(chat), render.sources_html(turns), list(turns), list(history)
 
     def _turn_sources(self, answer: Answer, turn: int, asked: str) -> str:
         cited = [(c.index, self.engine.source_view(c)) for c in answer.citations]
@@ -168,6 +170,12 @@ class ChatPage:
                 status = f"⚠ {UNEXPECTED}索引未改动。"
         summary, rows = self.corpus_view()
         return summary, rows, status, self.examples()
+
+
+def warm_up_in_background(engine: PolicyQA) -> None:
+    """Start the LLM of LLM answers (if they are on) while the user types; a fault shows at the first question."""
+    if engine.answer_mode != "extractive":
+        threading.Thread(target=engine.warm_up, name="llm-warm-up", daemon=True).start()
 
 
 def _sample_text(sample: Any) -> str:

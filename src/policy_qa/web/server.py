@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..corpus_admin import MAX_UPLOAD_BYTES
 from ..errors import PolicyQAError
-from .page import CHAT_CONCURRENCY, build_page
+from .page import CHAT_CONCURRENCY, build_page, warm_up_in_background
 from .style import CSS, SCRIPT, theme
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ def start(
     if not is_loopback(host) and auth is None:
         log.warning("The page listens on %s without a password: anyone who can reach it can ask and upload. "
                     "Set --auth USER:PASSWORD or $%s.", host, AUTH_ENV)
+    warm_up_in_background(engine)
     demo = build_page(engine, remote)
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_SIZE)
     demo.launch(

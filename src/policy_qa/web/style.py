@@ -22,7 +22,7 @@ CSS = """
 #chat .answer .understood, #chat .answer .meta { color: var(--body-text-color-subdued); font-size: 0.85em; }
 #chat .answer .note { background: #fff4e0; border-left: 3px solid #f08c00; padding: 0.3rem 0.6rem; color: #7a4100; }
 #chat .answer.error p { color: #b42318; }
-#chat .answer.pending { color: var(--body-text-color-subdued); }
+#chat .answer.pending .writing, #chat .answer.pending:not(:has(.writing)) { color: var(--body-text-color-subdued); }
 #chat a.cite { font-weight: 600; text-decoration: none; color: #1d4ed8; background: #e0eaff; border-radius: 4px;
   padding: 0 3px; margin: 0 1px; }
 #chat a.cite:hover { background: #c7d7fe; }
