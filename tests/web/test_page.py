@@ -86,6 +86,7 @@ def test_modes_offer_the_remote_endpoint_only_when_configured(qa, monkeypatch):
     assert [mode for _, mode in page.mode_choices()] == ["extractive", "local", "remote"]
     assert "远程接口" in page.set_mode("remote") and engine.answer_mode == "remote"
     assert "本地模型" in page.set_mode("local") and engine.answer_mode == "local"
+    assert ChatPage(engine).on_load()[:2] == ("local", page.mode_note()), "another user's page shows the mode"
     assert "原文摘录" in page.set_mode("extractive") and engine.answer_mode == "extractive"
     deadline = time.monotonic() + 5
     while len(warmed) < 2 and time.monotonic() < deadline:

@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
@@ -67,7 +68,12 @@ class ChatPage:
             log.exception("switching the answer mode to %s failed", mode)
             return f"⚠ {UNEXPECTED}"
         warm_up_in_background(self.engine)
-        return f"当前：**{render.MODE_LABELS[self.engine.answer_mode]}**。{MODE_NOTES[self.engine.answer_mode]}（对本服务的所有对话生效）"
+        return self.mode_note()
+
+    def mode_note(self) -> str:
+        """What the present answer mode does (the mode is the server's, shared by every conversation)."""
+        mode = self.engine.answer_mode
+        return f"当前：**{render.MODE_LABELS[mode]}**。{MODE_NOTES[mode]}（对本服务的所有对话生效）"
 
     # --- chat -----------------------------------------------------------------------------------------------
     def respond(self, message: str, chat: list[dict[str, str]], turns: list[str], history: list[str]) -> Iterator[ChatState]:
@@ -140,10 +146,10 @@ class ChatPage:
         info = self.engine.info()
         return render.corpus_summary(info), render.corpus_rows(info)
 
-    def on_load(self) -> tuple[str, str, list[list[object]], Any]:
+    def on_load(self) -> tuple[str, str, str, list[list[object]], Any]:
         """What another user may have changed since the page was built: the mode, the corpus, the examples."""
         summary, rows = self.corpus_view()
-        return self.engine.answer_mode, summary, rows, self.examples()
+        return self.engine.answer_mode, self.mode_note(), summary, rows, self.examples()
 
     def reindex(self, progress: gr.Progress = gr.Progress()) -> tuple[str, list[list[object]], str, Any]:
         """Rebuild the index; answers keep coming from the old one until the new one is ready."""
@@ -153,7 +159,7 @@ class ChatPage:
         """Add uploaded bulletins to the corpus and index them; a bad file changes nothing."""
         if not files:
             return (*self._change_corpus(None, progress, ""), None)
-        names = "、".join(f"「{path.rsplit('/', 1)[-1]}」" for path in files)
+        names = "、".join(f"「{Path(path).name}」" for path in files)
         done = f"已加入 {names}，现在就可以提问。"
         return (*self._change_corpus(lambda report: self.engine.add_documents(files, progress=report), progress, done), None)
 
@@ -217,7 +223,7 @@ def build_page(engine: PolicyQA, remote: LLMSettings | None = None) -> gr.Blocks
                                 page.mode_choices(), value=engine.answer_mode, label="回答方式", scale=4, elem_id="mode"
                             )
                             new = gr.Button("新对话", scale=1, min_width=100, elem_id="new-chat")
-                        mode_note = gr.Markdown(MODE_NOTES[engine.answer_mode], elem_id="mode-note")
+                        mode_note = gr.Markdown(page.mode_note(), elem_id="mode-note")
                     with gr.Column(scale=2, min_width=360):
                         gr.HTML('<h3 class="panel-title">来源</h3>')
                         sources = gr.HTML(render.SOURCES_PLACEHOLDER, elem_id="sources")
@@ -242,11 +248,12 @@ def build_page(engine: PolicyQA, remote: LLMSettings | None = None) -> gr.Blocks
         reset: dict[str, Any] = dict(outputs=[chatbot, sources, turns, history, question], api_visibility="private")
         new.click(page.new_chat, **reset)
         chatbot.clear(page.new_chat, **reset)
-        mode.change(page.set_mode, inputs=mode, outputs=mode_note, api_visibility="private")
+        # .input, not .change: the page load sets the radio to the server's mode, which must not switch it again.
+        mode.input(page.set_mode, inputs=mode, outputs=mode_note, api_visibility="private")
         corpus_outputs = [corpus_summary, table, corpus_status, examples]
         corpus_io: dict[str, Any] = dict(api_visibility="private", concurrency_id="corpus", concurrency_limit=1)
         reindex.click(page.reindex, outputs=corpus_outputs, **corpus_io)
         upload.upload(page.upload, inputs=upload, outputs=[*corpus_outputs, upload], **corpus_io)
-        demo.load(page.on_load, outputs=[mode, corpus_summary, table, examples], api_visibility="private")
+        demo.load(page.on_load, outputs=[mode, mode_note, corpus_summary, table, examples], api_visibility="private")
         gr.api(page.ask_api, api_name="ask", concurrency_id="chat", concurrency_limit=CHAT_CONCURRENCY)
     return demo
