@@ -98,7 +98,7 @@ def test_figures_with_units_and_decimals_compare_by_value():
 
 def test_sentence_whose_figures_no_one_source_holds_cites_one_holder_each():
     result = verify_answer("占全市比重28.9%，签约项目86个[2]。", EVIDENCE)
-    assert result.text == "占全市比重28.9%，签约项目86个[1][2]。"
+    assert result.text == "占全市比重28.9%[1]，签约项目86个[2]。"
     assert quotes(result) == [GROWTH, INVESTMENT]
     assert result.supported is True
 
@@ -135,17 +135,17 @@ def test_refusal_stating_an_invented_figure_is_unsupported():
         ("增长16.5%【2】。", "增长16.5%[1]。"),
         ("增长16.5%［2］。", "增长16.5%[1]。"),
         ("增长16.5% [2]。", "增长16.5%[1]。"),
-        ("占全市比重28.9%，签约项目86个[2][3]。", "占全市比重28.9%，签约项目86个[1][2]。"),
-        ("占全市比重28.9%，签约项目86个[2, 3]。", "占全市比重28.9%，签约项目86个[1][2]。"),
-        ("占全市比重28.9%，签约项目86个[2,3]。", "占全市比重28.9%，签约项目86个[1][2]。"),
-        ("占全市比重28.9%，签约项目86个【2，3】。", "占全市比重28.9%，签约项目86个[1][2]。"),
-        ("占全市比重28.9%，签约项目86个[2-3]。", "占全市比重28.9%，签约项目86个[1][2]。"),
+        ("占全市比重28.9%，签约项目86个[2][3]。", "占全市比重28.9%[1]，签约项目86个[2]。"),
+        ("占全市比重28.9%，签约项目86个[2, 3]。", "占全市比重28.9%[1]，签约项目86个[2]。"),
+        ("占全市比重28.9%，签约项目86个[2,3]。", "占全市比重28.9%[1]，签约项目86个[2]。"),
+        ("占全市比重28.9%，签约项目86个【2，3】。", "占全市比重28.9%[1]，签约项目86个[2]。"),
+        ("占全市比重28.9%，签约项目86个[2-3]。", "占全市比重28.9%[1]，签约项目86个[2]。"),
     ],
 )
 def test_marker_formats_are_normalised(answer, expected):
     result = verify_answer(answer, EVIDENCE)
     assert result.text == expected
-    assert result.problems == []
+    assert all("clause by clause" in problem for problem in result.problems)  # the only correction: placement
 
 
 def test_marker_inside_a_number_moves_after_the_figure():
@@ -201,3 +201,11 @@ def test_unsupported_terms_names_the_nouns_no_source_uses():
     sources = ["出台了发展意见和考核评价奖惩、财税扶持等“一意见四办法”。", "某市 · 2023年工作成绩"]
     assert unsupported_terms("出台了考核评价奖惩办法和财政金融支持办法[1]。", sources) == ["财政金融"]
     assert unsupported_terms("2023年出台了考核评价奖惩、财税扶持等办法，这是已完成的成绩[1]。", sources) == []
+
+
+def test_figures_from_two_sources_are_cited_clause_by_clause():
+    first = Citation(1, DOCUMENT, HEADING + "一", "2023年，全市9家工业类开发区规上工业增加值同比增长16.5%，占全市比重28.9%。", 0, 10, 1)
+    second = Citation(2, DOCUMENT, HEADING + "二", "全市4个工业类开发区累计完成规上工业增加值489.69亿元，同比增长22.6%。", 20, 40, 2)
+    verified = verify_answer("临汾同比增长16.5%，晋城同比增长22.6%。[1][2]", [first, second])
+    assert verified.supported and verified.text == "临汾同比增长16.5%[1]，晋城同比增长22.6%[2]。"
+    assert [c.index for c in verified.citations] == [1, 2]

@@ -15,7 +15,8 @@ misplace markers, so every answer goes through :func:`verify_answer` before it i
 - A sentence with figures cites the evidence holding all its held figures: the model's markers to such evidence
   are kept, others dropped, and when none is left the holder with the most bigram overlap is cited (in place of
   the last marker, or before the sentence's full stop). When no one sentence holds them all, one holder per
-  figure is cited, greedily. A figure no evidence holds is a problem and makes the answer unsupported.
+  figure is cited, greedily, each marker after the clause holding its figures. A figure no evidence holds is a
+  problem and makes the answer unsupported.
 - A sentence without figures keeps its in-range markers; when it has none, it cites the evidence sharing at least
   ``MIN_OVERLAP`` of its character bigrams (a refusal sentence is never given one).
 - A year found in no evidence sentence and no evidence heading is a problem, but not unsupported: years set
@@ -99,6 +100,15 @@ def verify_answer(answer: str, evidence: Sequence[Citation]) -> VerifiedAnswer:
         wanted, all_held = _check_figures(sentence, held, measured, known_years, problems)
         supported = supported and all_held
         cited = _sources_for(sentence, wanted, valid, sources, held)
+        if len(cited) > 1 and not any(set(wanted) <= held[i] for i in cited):
+            # Figures from several sources: each marker goes after the clause holding its last figure.
+            placed = [_Run(starts[k] + end, [i]) for i, end in _clause_ends(sentence, cited, held)]
+            if [(r.position, r.indices) for r in own] != [(r.position, r.indices) for r in placed]:
+                problems.append(f"「{sentence}」 now cites {''.join(f'[{i}]' for i in cited)} clause by clause")
+            for run in own:
+                run.indices = []
+            runs += placed
+            continue
         problems += [f"[{i}] does not hold the figures of 「{sentence}」: dropped" for i in valid if i not in cited]
         added = [i for i in cited if i not in valid]
         if added:
@@ -217,6 +227,22 @@ def _figure_sources(
         cited.append(best)
         remaining = [v for v in remaining if v not in held[best]]
     return cited
+
+
+def _clause_ends(sentence: str, cited: list[int], held: dict[int, set[str]]) -> list[tuple[int, int]]:
+    """``(source, offset)`` for a marker per cited source: the end of the clause (before its 「，；。」) holding
+    the last figure that source is the first cited holder of."""
+    body = sentence.rstrip(_FULL_STOPS)
+    last: dict[int, int] = {}
+    for figure in find_figures(body):
+        holder = next((i for i in cited if _value(figure.number) in held[i]), None)
+        if holder is not None and not figure.is_year:
+            last[holder] = figure.end
+    ends = []
+    for source, figure_end in last.items():
+        stop = re.search(r"[，,；;：:]", body[figure_end:])
+        ends.append((source, figure_end + stop.start() if stop else len(body)))
+    return sorted(ends, key=lambda pair: pair[1])
 
 
 def _sentence_of(position: int, starts: list[int]) -> int:
