@@ -12,6 +12,7 @@ fi
 # torch first and pinned, so no dependency can pull a multi-GB CUDA build.
 .venv/bin/python -m pip install --quiet torch==2.13.0
 .venv/bin/python -m pip install --quiet -e '.[test]'
+rm -rf src/*.egg-info  # a by-product of the editable build; the installed metadata lives in .venv
 
 # The local LLM's runtime, llama-cpp-python, is deliberately not in pyproject.toml: PyPI has only its source,
 # which compiles for 4-6 min, and pip's wheel cache ignores CMAKE_ARGS (it could hand back a build made with

@@ -2,7 +2,7 @@
 
 import pytest
 
-from policy_qa.llm import ChatClient, LLMError, LLMSettings, is_loopback
+from policy_qa.llm import ChatClient, LLMError, LLMSettings
 
 from .fake_openai import FakeOpenAI
 
@@ -87,12 +87,3 @@ def test_a_loopback_endpoint_is_reached_directly_despite_a_proxy_setting(monkeyp
         monkeypatch.delenv(name, raising=False)
     with FakeOpenAI(content="好") as fake:
         assert _client(fake).complete(MESSAGES) == "好"
-
-
-@pytest.mark.parametrize(
-    ("url", "loopback"),
-    [("http://127.0.0.1:8080/v1", True), ("http://localhost/v1", True), ("http://[::1]:1/v1", True),
-     ("https://api.deepseek.com/v1", False), ("http://10.0.0.5:8000/v1", False)],
-)
-def test_is_loopback(url, loopback):
-    assert is_loopback(url) is loopback

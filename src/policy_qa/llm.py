@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import PolicyQAError
+from .network import is_loopback_url
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -54,20 +55,6 @@ class LLMSettings:
         return self.base_url is None
 
 
-def is_loopback(url: str) -> bool:
-    """Whether ``url`` points at this machine (127.0.0.0/8, ::1, localhost)."""
-    import ipaddress
-    from urllib.parse import urlsplit
-
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class ChatClient:
     """Chat completions, whole or streamed, over the OpenAI protocol."""
 
@@ -77,7 +64,7 @@ class ChatClient:
         self.model = model
         self._settings = settings
         # A server on this machine is reached directly, whatever proxy the environment sets for the internet.
-        direct = DefaultHttpxClient(trust_env=False) if is_loopback(base_url) else None
+        direct = DefaultHttpxClient(trust_env=False) if is_loopback_url(base_url) else None
         self._client = OpenAI(
             base_url=base_url,
             api_key=settings.api_key or "not-needed",

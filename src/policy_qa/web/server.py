@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 from typing import TYPE_CHECKING
 
 from ..corpus_admin import MAX_UPLOAD_BYTES
 from ..errors import PolicyQAError
+from ..network import is_loopback_host
 from .page import CHAT_CONCURRENCY, build_page, warm_up_in_background
 from .style import CSS, SCRIPT, theme
 
@@ -37,16 +37,6 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` only accepts connections from this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def start(
     engine: PolicyQA,
     *,
@@ -57,7 +47,7 @@ def start(
     block: bool = True,
 ) -> gr.Blocks:
     """Serve the page over ``engine`` at ``http://host:port``; with ``block=False`` return once it is up."""
-    if not is_loopback(host) and auth is None:
+    if not is_loopback_host(host) and auth is None:
         log.warning("The page listens on %s without a password: anyone who can reach it can ask and upload. "
                     "Set --auth USER:PASSWORD or $%s.", host, AUTH_ENV)
     warm_up_in_background(engine)
