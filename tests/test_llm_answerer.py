@@ -133,3 +133,9 @@ def test_warm_up_sends_the_fixed_prefix_for_one_token(qa, fake):
     engine.warm_up()
     system, *examples, user = fake.requests[0]["messages"]
     assert system["content"] == SYSTEM_PROMPT and len(examples) == 4 and fake.requests[0]["max_tokens"] == 1
+
+
+def test_figure_given_another_figures_label_falls_back(qa, fake):
+    fake.set_mode("ok", content="2023年，临汾市开发区已使用标准化厂房37.9万平方米，建成29.9万平方米[1]。")
+    answer = _llm_engine(qa, fake).ask(QUESTION)
+    assert answer.answerer == "extractive" and "别的指标" in answer.note and "29.9万平方米" in answer.note

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policy_qa.answer import Citation
-from policy_qa.verify import strip_markers, unsupported_terms, verify_answer
+from policy_qa.verify import misbound_figures, strip_markers, unsupported_terms, verify_answer
 
 DOCUMENT = "临汾晋城开发区2023年工作情况.txt"
 HEADING = "临汾市 › 2023年工作成绩 › "
@@ -209,3 +209,20 @@ def test_figures_from_two_sources_are_cited_clause_by_clause():
     verified = verify_answer("临汾同比增长16.5%，晋城同比增长22.6%。[1][2]", [first, second])
     assert verified.supported and verified.text == "临汾同比增长16.5%[1]，晋城同比增长22.6%[2]。"
     assert [c.index for c in verified.citations] == [1, 2]
+
+
+PLAN = "一是加强项目谋划，目前已谋划开发区项目168个，计划总投资861亿元，年度计划投资142亿元，项目个数和年度投资额分别增长51.4%、45.5%。"
+SPEEDS = "全市4个工业类开发区累计完成规上工业增加值489.69亿元，同比增长22.6%，高于全市增速（7.7%）14.9个百分点、全省增速（10.4%）12.2个百分点。"
+
+
+@pytest.mark.parametrize(
+    ("answer", "sources", "misbound"),
+    [
+        ("已谋划项目年度计划投资861亿元，项目个数增长51.4%，年度投资额增长45.5%[1]。", [PLAN], ["861亿元"]),
+        ("已谋划项目年度计划投资142亿元，项目个数和年度投资额分别增长51.4%、45.5%[1]。", [PLAN], []),
+        ("开发区增速比全省增速高出14.9个百分点[1]。", [SPEEDS], ["14.9个百分点"]),
+        ("开发区增速比全省增速高出12.2个百分点，比全市高出14.9个百分点[1]。", [SPEEDS], []),
+    ],
+)
+def test_misbound_figures_are_those_labelled_as_another_figure(answer, sources, misbound):
+    assert misbound_figures(answer, sources) == misbound

@@ -17,7 +17,7 @@ from .extractive import REFUSAL, ExtractiveAnswerer
 from .figures import numbers_of
 from .llm import ChatClient, LLMError
 from .question import QuestionProfile
-from .verify import strip_markers, unsupported_terms, verify_answer
+from .verify import misbound_figures, strip_markers, unsupported_terms, verify_answer
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
@@ -136,6 +136,9 @@ class LLMAnswerer:
         best = fallback.citations[0] if fallback.citations else None
         if best is not None and all((c.document, c.start) != (best.document, best.start) for c in verified.citations):
             return _with_note(fallback, "模型回答没有依据最相关的原文，已改用原文摘录。")
+        misbound = misbound_figures(verified.text, [e.text for e in evidence])
+        if misbound:
+            return _with_note(fallback, f"模型回答把数字（{'、'.join(misbound[:3])}）对应到了别的指标，已改用原文摘录。")
         invented = unsupported_terms(verified.text, [question, *(f"{e.label}{e.text}" for e in evidence)])
         if invented:
             return _with_note(fallback, f"模型回答中有资料里没有的说法（{'、'.join(invented[:3])}），已改用原文摘录。")

@@ -25,6 +25,8 @@ misplace markers, so every answer goes through :func:`verify_answer` before it i
   also answers part of the question; its figures are checked like any other.
 - Words: :func:`unsupported_terms` lists the answer's naming words (nouns, abbreviations) that neither the
   question nor the evidence uses, such as a name the model made up for a measure it lists.
+- Labels: :func:`misbound_figures` lists the answer's figures put next to the words the sources put next to
+  another figure (a plan's total given as its year's share).
 - Sources are renumbered ``[1], [2], …`` in order of first use; ``problems`` lists every correction, naming
   sources by the numbers the model was shown.
 """
@@ -43,6 +45,8 @@ from .tokens import PLAN_WORDS, RESULT_WORDS, char_bigrams, naming_words
 
 # A sentence without figures cites the evidence sharing at least this share of its character bigrams.
 MIN_OVERLAP = 0.3
+# A figure's label: the characters just before it that say what it measures (「年度计划投资」).
+LABEL_CHARS = 8
 # A range marker such as [1-3] is expanded to at most this many sources.
 MAX_RANGE = 20
 
@@ -142,6 +146,40 @@ def unsupported_terms(answer: str, sources: Sequence[str]) -> list[str]:
     allowed = set(PLAN_WORDS) | set(RESULT_WORDS)
     return [word for word in naming_words(strip_markers(answer))
             if word not in allowed and not any(word in source for source in sources)]
+
+
+def misbound_figures(answer: str, sources: Sequence[str]) -> list[str]:
+    """Figures of ``answer`` labelled as the sources label another figure: the words just before a figure (see
+    ``_label_bigrams``) must match the words before that figure in the sources at least as well as those before
+    any other figure there (「年度计划投资861亿元」 where the source has
+    「计划总投资861亿元，年度计划投资142亿元」)."""
+    labels: dict[str, list[set[str]]] = {}
+    for source in sources:
+        for figure in find_figures(source):
+            if not figure.is_year:
+                labels.setdefault(_value(figure.number), []).append(_label_bigrams(source, figure.start))
+    plain = strip_markers(answer)
+    misbound = []
+    for figure in find_figures(plain):
+        value = _value(figure.number)
+        if figure.is_year or value not in labels:
+            continue
+        said = _label_bigrams(plain, figure.start)
+        if not any(labels[value]):
+            continue  # the sources name it only through a list (「分别增长51.4%、45.5%」): nothing to compare
+        own = max(len(said & label) for label in labels[value])
+        other = max((len(said & label) for v, ls in labels.items() if v != value for label in ls), default=0)
+        if other > own:
+            misbound.append(_raw(plain, figure))
+    return misbound
+
+
+def _label_bigrams(text: str, end: int) -> set[str]:
+    """Character bigrams of the ``LABEL_CHARS`` characters before ``end`` (not before the last 「，、；。」), without
+    bracketed asides or digits: the words that say what a figure measures."""
+    start = max(text.rfind(mark, 0, end) for mark in "，、；。,;") + 1
+    label = re.sub(r"[（(][^（()）]*[)）]", "", text[start:end])[-LABEL_CHARS:]
+    return {b for b in char_bigrams(label) if not any(c.isdigit() for c in b)}
 
 
 def _take_markers(answer: str, problems: list[str]) -> tuple[str, list[_Run]]:
