@@ -139,3 +139,10 @@ def test_figure_given_another_figures_label_falls_back(qa, fake):
     fake.set_mode("ok", content="2023年，临汾市开发区已使用标准化厂房37.9万平方米，建成29.9万平方米[1]。")
     answer = _llm_engine(qa, fake).ask(QUESTION)
     assert answer.answerer == "extractive" and "别的指标" in answer.note and "29.9万平方米" in answer.note
+
+
+def test_answer_leaving_out_a_figure_the_question_asks_for_falls_back(qa, fake):
+    fake.set_mode("ok", content="2023年，临汾开发区出让“标准地”39宗[1]。")
+    answer = _llm_engine(qa, fake).ask("2023年临汾开发区实际出让了多少“标准地”？")
+    assert answer.answerer == "extractive" and "漏掉" in answer.note and "4101.2" in answer.note
+    assert "39宗、4101.2亩" in answer.text

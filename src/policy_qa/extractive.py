@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .answer import Citation, Drafted
 from .documents import SourceDocument, Span
-from .figures import find_figures
+from .figures import find_figures, numbers_of
 from .question import QuestionProfile
 from .retrieval import intent_of
 from .sentences import split_clauses, split_sentences
@@ -258,6 +258,13 @@ class ExtractiveAnswerer:
         if 0 not in keep and _LEADING_CONTEXT.match(head):
             body = f"{head}，{body}"
         return f"{body}。"
+
+    def key_figures(self, question: QuestionProfile, text: str) -> set[str]:
+        """Figures (values) of the clauses of ``text`` that hold a distinctive word of the question: what an
+        answer to it must keep (「出让“标准地”39宗、4101.2亩」 for a question on 「标准地」)."""
+        key_terms = [t for t in question.terms if self.weight(t) >= KEY_TERM_WEIGHT]
+        clauses = (text[c.start : c.end] for c in split_clauses(text, Span(0, len(text))))
+        return set().union(*(numbers_of(c) for c in clauses if any(t in c for t in key_terms)))
 
     def _clause_range(self, question: QuestionProfile, texts: list[str], heading: str) -> tuple[int, int]:
         """First and last clause (indices into ``texts``) of the focused answer."""

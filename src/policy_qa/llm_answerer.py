@@ -97,7 +97,7 @@ class LLMAnswerer:
             raw = self._client().complete(self.messages(question.text, evidence))
         except LLMError as error:
             return _with_note(fallback, f"{error}已改用原文摘录。")
-        return self._checked(raw, question.text, evidence, fallback)
+        return self._checked(raw, question, evidence, fallback)
 
     def stream(self, question: QuestionProfile, scopes: Scopes) -> Iterator[str | Drafted]:
         """Text deltas as the model writes, then the verified ``Drafted`` answer (or the fallback)."""
@@ -113,13 +113,12 @@ class LLMAnswerer:
         except LLMError as error:
             yield _with_note(fallback, f"{error}已改用原文摘录。")
             return
-        yield self._checked("".join(parts), question.text, evidence, fallback)
+        yield self._checked("".join(parts), question, evidence, fallback)
 
     def _prepare(self, question: QuestionProfile, scopes: Scopes) -> tuple[Drafted, list[ShownEvidence]]:
         return self._extractive.answer(question, scopes), self.evidence(question, scopes)
 
-    @staticmethod
-    def _checked(raw: str, question: str, evidence: list[ShownEvidence], fallback: Drafted) -> Drafted:
+    def _checked(self, raw: str, question: QuestionProfile, evidence: list[ShownEvidence], fallback: Drafted) -> Drafted:
         # Checked against what the model was shown; cited with the whole sentences.
         shown = [replace(e.citation, quote=e.text) for e in evidence]
         verified = verify_answer(raw, shown)
@@ -133,13 +132,16 @@ class LLMAnswerer:
             # Every figure is real (or there is none), but none is what the best sentence says: the model
             # answered another question (a plan for a result, another city's figure).
             return _with_note(fallback, "模型回答的数字与最相关的原文不一致，已改用原文摘录。")
+        missing = self._extractive.key_figures(question, strip_markers(fallback.text)) - answered
+        if not fallback.refused and missing:
+            return _with_note(fallback, f"模型回答漏掉了问题所问的数字（{'、'.join(sorted(missing)[:3])}），已改用原文摘录。")
         best = fallback.citations[0] if fallback.citations else None
         if best is not None and all((c.document, c.start) != (best.document, best.start) for c in verified.citations):
             return _with_note(fallback, "模型回答没有依据最相关的原文，已改用原文摘录。")
         misbound = misbound_figures(verified.text, [e.text for e in evidence])
         if misbound:
             return _with_note(fallback, f"模型回答把数字（{'、'.join(misbound[:3])}）对应到了别的指标，已改用原文摘录。")
-        invented = unsupported_terms(verified.text, [question, *(f"{e.label}{e.text}" for e in evidence)])
+        invented = unsupported_terms(verified.text, [question.text, *(f"{e.label}{e.text}" for e in evidence)])
         if invented:
             return _with_note(fallback, f"模型回答中有资料里没有的说法（{'、'.join(invented[:3])}），已改用原文摘录。")
         whole = {e.citation.index: e.citation for e in evidence}
