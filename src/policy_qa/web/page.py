@@ -32,7 +32,7 @@ CHAT_CONCURRENCY = 4
 UNEXPECTED = "抱歉，系统出现了意外错误，请稍后再试。"
 MODE_NOTES = {
     "extractive": "直接摘录原文句子作答，最快（不到 1 秒）。",
-    "local": "由本机上的小模型改写答案（首次使用需启动约 3 秒，每个回答约 10 秒），数字经过核对，核对不过时改用原文摘录。",
+    "local": "由本机上的小模型改写答案（首次使用需启动约 3 秒，每个回答约 5–10 秒），数字经过核对，核对不过时改用原文摘录。",
     "remote": "由远程 LLM 接口改写答案，数字经过核对，核对不过或接口不可用时改用原文摘录。",
 }
 ChatState = tuple[str, list[dict[str, str]], str, list[str], list[str]]
