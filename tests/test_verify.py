@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from policy_qa.answer import Citation
-from policy_qa.verify import misbound_figures, strip_markers, unsupported_terms, verify_answer
+from policy_qa.verify import (
+    misbound_figures,
+    strip_markers,
+    unsupported_terms,
+    verify_answer,
+)
 
 DOCUMENT = "临汾晋城开发区2023年工作情况.txt"
 HEADING = "临汾市 › 2023年工作成绩 › "

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -41,6 +42,8 @@ def default_chunks(corpus_dir: Path) -> list[BaseNode]:
     from llama_index.core import SimpleDirectoryReader
     from llama_index.core.node_parser import SentenceSplitter
 
+    # Plain text needs none of the optional llama-index-readers-file package, which it warns about otherwise.
+    logging.getLogger("llama_index.core.readers.file.base").setLevel(logging.ERROR)
     documents = SimpleDirectoryReader(str(corpus_dir), required_exts=[".txt", ".md"], recursive=True).load_data()
     return SentenceSplitter().get_nodes_from_documents(documents)
 
