@@ -174,7 +174,8 @@ class PolicyQA:
     def _chat_client(self) -> ChatClient:
         """The chat client, created on first use: a remote endpoint, or the local llama.cpp server started now
         (again, when the one in use has gone)."""
-        if self._client is not None and self._local_server is not None and not self._local_server.is_alive():
+        local = self._local_server if self._llm_settings.is_local else None
+        if self._client is not None and local is not None and not local.is_alive():
             self._client = None
         if self._client is None:
             settings = self._llm_settings
