@@ -228,10 +228,8 @@ class ExtractiveAnswerer:
             start, end = self._clause_range(question, texts, evidence.node.metadata["section"])
         first = best_item[start]
         body = sentence[first.start : best_item[end].end].rstrip("，；：")
-        head = sentence[clauses[0].start : clauses[0].end].rstrip("，")
-        if first.start > 0 and _LEADING_CONTEXT.match(head):
-            body = f"{head}，{body}"
-        return body
+        head = _leading_time(sentence, clauses)
+        return f"{head}，{body}" if head and first.start > 0 else body
 
     def excerpt(self, question: QuestionProfile, evidence: Evidence) -> str:
         """What of an evidence sentence to show an LLM: all of it when it is short or a list is asked for; else
@@ -254,10 +252,8 @@ class ExtractiveAnswerer:
         if len(keep) == 1:
             return f"{self._focus(question, evidence)}。"
         body = "".join(texts[k] for k in sorted(keep)).rstrip("；，")
-        head = sentence[clauses[0].start : clauses[0].end].rstrip("，")
-        if 0 not in keep and _LEADING_CONTEXT.match(head):
-            body = f"{head}，{body}"
-        return f"{body}。"
+        head = _leading_time(sentence, clauses)
+        return f"{head}，{body}。" if head and 0 not in keep else f"{body}。"
 
     def key_figures(self, question: QuestionProfile, text: str) -> set[str]:
         """Figures (values) of the clauses of ``text`` that hold a distinctive word of the question: what an
@@ -323,6 +319,12 @@ def _has_amount(text: str) -> bool:
 def _has_quantity(text: str) -> bool:
     """A figure, or a quantity in Chinese numerals (「一月一次」「全省第一」「两倍」)."""
     return _has_amount(text) or _CHINESE_QUANTITY.search(text) is not None
+
+
+def _leading_time(sentence: str, clauses: list[Span]) -> str | None:
+    """The sentence's opening clause when it only sets the time (「2023年」「今年以来」), to keep with a later part."""
+    head = sentence[clauses[0].start : clauses[0].end].rstrip("，")
+    return head if _LEADING_CONTEXT.match(head) else None
 
 
 def _group_items(sentence: str, clauses: list[Span]) -> list[list[Span]]:

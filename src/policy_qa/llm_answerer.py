@@ -1,9 +1,11 @@
 """LLM answers from sentence-level evidence, verified before they are shown.
 
-The model sees the best evidence sentences (numbered, with their heading paths), never whole chunks: on a CPU
-the prompt, not the answer, dominates the time. Its answer is then checked (``verify``): a figure no evidence
-sentence holds, a fault of the endpoint, or a refusal that contradicts the evidence all fall back to the
-extractive answer, with a note saying why. A refusal from the evidence is never overridden by the model.
+The model sees excerpts of the best evidence sentences (numbered, under their report and part), never whole
+chunks: on a CPU the prompt, not the answer, dominates the time. Its answer is then checked (``verify``); a
+figure no evidence holds, a figure under another figure's label, a figure asked for but left out, an answer
+not drawn from the best sentence or naming what no evidence names, a refusal the evidence contradicts, or a
+fault of the endpoint all give the extractive answer instead, with a note saying why. The LLM is only asked
+when the extractive answerer answers: a refusal from the evidence is never overridden by the model.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ EXAMPLES = (
     ("资料：\n[1]（乙县 · 2023年工作安排）2023年，力争引进企业20家。\n\n问题：乙县去年的财政收入是多少？",
      f"{REFUSAL}。"),
 )
+
 
 @dataclass(frozen=True)
 class ShownEvidence:
@@ -119,7 +122,8 @@ class LLMAnswerer:
         return self._extractive.answer(question, scopes), self.evidence(question, scopes)
 
     def _checked(self, raw: str, question: QuestionProfile, evidence: list[ShownEvidence], fallback: Drafted) -> Drafted:
-        # Checked against what the model was shown; cited with the whole sentences.
+        """The model's answer if it passes every check, else ``fallback`` (an extractive answer, never a refusal)
+        with a note. Checked against what the model was shown; cited with the whole sentences."""
         shown = [replace(e.citation, quote=e.text) for e in evidence]
         verified = verify_answer(raw, shown)
         if not verified.supported:
@@ -127,16 +131,17 @@ class LLMAnswerer:
         if verified.refused and not verified.citations:
             return _with_note(fallback, "模型未能根据资料作答，以下为原文摘录。")
         answered = numbers_of(strip_markers(verified.text))
-        extracted = numbers_of(strip_markers(fallback.text))
-        if not fallback.refused and extracted and not answered & extracted:
+        extract = strip_markers(fallback.text)
+        extracted = numbers_of(extract)
+        if extracted and not answered & extracted:
             # Every figure is real (or there is none), but none is what the best sentence says: the model
             # answered another question (a plan for a result, another city's figure).
             return _with_note(fallback, "模型回答的数字与最相关的原文不一致，已改用原文摘录。")
-        missing = self._extractive.key_figures(question, strip_markers(fallback.text)) - answered
-        if not fallback.refused and missing:
+        missing = self._extractive.key_figures(question, extract) - answered
+        if missing:
             return _with_note(fallback, f"模型回答漏掉了问题所问的数字（{'、'.join(sorted(missing)[:3])}），已改用原文摘录。")
-        best = fallback.citations[0] if fallback.citations else None
-        if best is not None and all((c.document, c.start) != (best.document, best.start) for c in verified.citations):
+        best = fallback.citations[0]
+        if all((c.document, c.start) != (best.document, best.start) for c in verified.citations):
             return _with_note(fallback, "模型回答没有依据最相关的原文，已改用原文摘录。")
         misbound = misbound_figures(verified.text, [e.text for e in evidence])
         if misbound:
