@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", parents=[common, llm], help="score the engine on a hand-written QA set")
     evaluate.add_argument("--dataset", default="eval/qa.jsonl", help="QA set, JSON lines (default eval/qa.jsonl)")
+    evaluate.add_argument("--split", default="all", choices=["dev", "test", "all"], help="the half of the set to ask: dev (tune on it), test (report on it) or all (default)")
     evaluate.add_argument("--sample", type=int, default=None, help="N questions spread evenly over the set (for slow LLM runs)")
     evaluate.add_argument("--out", default="eval/reports/bulletin", help="folder for summary.md, summary.json, details.jsonl")
     evaluate.add_argument("--with-peers", action="store_true", help="also measure BM25 and the plain llama-index pipeline")
@@ -118,8 +119,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .evaluation.report import write_reports
     from .evaluation.runner import check_thresholds, run_evaluation
 
-    items = spread_sample(load_dataset(Path(args.dataset)), args.sample)
-    run = run_evaluation(_engine(args), items, dataset=args.dataset, with_peers=args.with_peers)
+    items = spread_sample(load_dataset(Path(args.dataset), args.split), args.sample)
+    run = run_evaluation(_engine(args), items, dataset=args.dataset, split=args.split, with_peers=args.with_peers)
     paths = write_reports(run, Path(args.out))
     print(paths[0].read_text(encoding="utf-8"))
     if args.thresholds:

@@ -12,7 +12,7 @@ from policy_qa.evaluation.metrics import (
 
 
 def _item(answerable=True, required=("37.9万平方米",), evidence=("建成标准化厂房37.9万平方米",)):
-    return EvalItem("x", "厂房建了多少？", "fact", answerable, "", tuple(required), (), tuple(evidence) if answerable else ())
+    return EvalItem("x", "厂房建了多少？", "fact", answerable, "", tuple(required), tuple(evidence) if answerable else ())
 
 
 def _citation(index, quote):
@@ -27,7 +27,7 @@ def test_evidence_rank_ignores_pdf_whitespace_and_needs_all_evidence():
     item = _item()
     assert evidence_rank(item, ["无关", "建成标准化厂房 37.9 万平方\n米"]) == 2
     assert evidence_rank(item, ["无关"]) is None
-    both = EvalItem("y", "q", "comparison", True, "", (), (), ("甲16.5%", "乙22.6%"))
+    both = EvalItem("y", "q", "comparison", True, "", (), ("甲16.5%", "乙22.6%"))
     assert evidence_rank(both, ["甲16.5%", "x", "乙22.6%"]) == 3
 
 
@@ -42,6 +42,16 @@ def test_correctness_needs_every_required_figure_and_no_refusal():
     assert not is_correct(item, _answer("资料中没有提及 37.9万平方米 29.9万平方米", refused=True))
     assert is_correct(_item(answerable=False), _answer("资料中没有提及", refused=True))
     assert not is_correct(_item(answerable=False), _answer("建成5个[1]"))
+
+
+def test_numbers_must_appear_whole():
+    from policy_qa.evaluation.dataset import EvalItem
+    from policy_qa.evaluation.metrics import holds_number
+
+    assert holds_number("每年出口3万辆至5万辆", "5") and holds_number("增长51.5%", "51.5")
+    assert not holds_number("增长51.5%", "5") and not holds_number("0.5倍", "5") and not holds_number("15个", "5")
+    item = EvalItem("n", "q", "fact", True, "5万辆", (), ("5万辆",), numbers=("5",))
+    assert is_correct(item, _answer("出口5万辆[1]")) and not is_correct(item, _answer("出口15万辆[1]"))
 
 
 def test_citation_check_finds_misplaced_and_invented_figures():

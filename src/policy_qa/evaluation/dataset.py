@@ -1,14 +1,32 @@
-"""The hand-written QA set: one JSON object a line, checked when loaded."""
+"""QA sets: one JSON object a line, checked when loaded, split into a dev half and a test half.
+
+Two schemas are read:
+
+- ours: ``id, question, category, answerable, reference_answer, required, gold_evidence`` (``gold_section``
+  optional);
+- the news set's (CRUD-RAG, see ``../shared/eval/news/README.md``): ``id, question, answer, numbers, texts,
+  type, source``. Its ``numbers`` must appear as whole numbers, its ``texts`` as strings; its gold evidence is
+  the answer string, its gold documents the ``source`` files.
+
+The split is fixed by a hash, never by hand: an item's *group* (its first source document when it names one, so
+that questions on one article never straddle the halves; else its id) decides ``dev`` or ``test``. Tune on dev;
+report on test.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PolicyQAError
 
-CATEGORIES = ("fact", "result_vs_plan", "which_report", "colloquial", "list", "comparison", "unanswerable")
+CATEGORIES = (
+    "fact", "result_vs_plan", "which_report", "colloquial", "list", "comparison",
+    "date", "who", "what", "condition", "yes_no", "multi", "unanswerable", "near_miss",
+)
+SPLITS = ("dev", "test", "all")
 
 
 class DatasetError(PolicyQAError):
@@ -17,7 +35,11 @@ class DatasetError(PolicyQAError):
 
 @dataclass(frozen=True)
 class EvalItem:
-    """One question with what a correct answer must hold and where the answer is in the corpus."""
+    """One question with what a correct answer must hold and where the answer is in the corpus.
+
+    ``required`` strings must appear in the answer (whitespace ignored); ``numbers`` must appear as whole
+    numbers; ``gold_documents`` are the files that hold the answer, when the set says.
+    """
 
     id: str
     question: str
@@ -25,28 +47,52 @@ class EvalItem:
     answerable: bool
     reference_answer: str
     required: tuple[str, ...]
-    gold_sections: tuple[str, ...]
     gold_evidence: tuple[str, ...]
+    numbers: tuple[str, ...] = ()
+    gold_documents: tuple[str, ...] = ()
+
+    @property
+    def split(self) -> str:
+        """``dev`` or ``test``, from a hash of the item's group (see the module docstring)."""
+        group = self.gold_documents[0] if self.gold_documents else self.id
+        return "dev" if hashlib.sha1(group.encode("utf-8")).digest()[0] % 2 == 0 else "test"
 
 
 def _as_tuple(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
-    return tuple(value) if isinstance(value, list) else (str(value),)
+    return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+
+
+def _ours(record: dict) -> EvalItem:
+    return EvalItem(
+        id=str(record["id"]),
+        question=str(record["question"]),
+        category=str(record["category"]),
+        answerable=bool(record["answerable"]),
+        reference_answer=str(record["reference_answer"]),
+        required=_as_tuple(record["required"]),
+        gold_evidence=_as_tuple(record["gold_evidence"]),
+    )
+
+
+def _news(record: dict) -> EvalItem:
+    return EvalItem(
+        id=str(record["id"]),
+        question=str(record["question"]),
+        category=str(record["type"]),
+        answerable=True,
+        reference_answer=str(record["answer"]),
+        required=_as_tuple(record["texts"]),
+        gold_evidence=(str(record["answer"]),),
+        numbers=_as_tuple(record["numbers"]),
+        gold_documents=tuple(sorted(_as_tuple(record["source"]))),
+    )
 
 
 def _item(record: dict, where: str) -> EvalItem:
     try:
-        item = EvalItem(
-            id=str(record["id"]),
-            question=str(record["question"]),
-            category=str(record["category"]),
-            answerable=bool(record["answerable"]),
-            reference_answer=str(record["reference_answer"]),
-            required=_as_tuple(record["required"]),
-            gold_sections=_as_tuple(record["gold_section"]),
-            gold_evidence=_as_tuple(record["gold_evidence"]),
-        )
+        item = _news(record) if "source" in record and "category" not in record else _ours(record)
     except KeyError as missing:
         raise DatasetError(f"{where}: missing field {missing}") from None
     if item.category not in CATEGORIES:
@@ -56,8 +102,11 @@ def _item(record: dict, where: str) -> EvalItem:
     return item
 
 
-def load_dataset(path: Path) -> list[EvalItem]:
-    """Items of a JSON-lines QA set; ``DatasetError`` names the file and line of the first bad one."""
+def load_dataset(path: Path, split: str = "all") -> list[EvalItem]:
+    """Items of a JSON-lines QA set, those of ``split`` only (``dev``, ``test`` or ``all``);
+    ``DatasetError`` names the file and line of the first bad one."""
+    if split not in SPLITS:
+        raise DatasetError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
@@ -75,7 +124,7 @@ def load_dataset(path: Path) -> list[EvalItem]:
         raise DatasetError(f"the QA set {path} holds no questions")
     if len({item.id for item in items}) != len(items):
         raise DatasetError(f"{path}: ids are not unique")
-    return items
+    return items if split == "all" else [item for item in items if item.split == split]
 
 
 def spread_sample(items: list[EvalItem], size: int | None) -> list[EvalItem]:

@@ -77,12 +77,21 @@ def check_citations(answer: Answer) -> CitationCheck:
     return CitationCheck(cited_with_figures, precise, answer_figures, backed, tuple(sorted(unsupported)))
 
 
+def holds_number(text: str, number: str) -> bool:
+    """Whether ``text`` holds ``number`` as a whole number (「5」 is not in 「51.5」 nor in 「0.5」)."""
+    return re.search(rf"(?<![\d.]){re.escape(number)}(?!\d|\.\d)", text) is not None
+
+
 def is_correct(item: EvalItem, answer: Answer) -> bool:
-    """Answerable: not refused and every required figure and term present. Unanswerable: refused."""
+    """Answerable: not refused, every required string and every number present. Unanswerable: refused."""
     if not item.answerable:
         return answer.refused
-    shown = squeeze(answer.text)
-    return not answer.refused and all(squeeze(required) in shown for required in item.required)
+    shown = squeeze(_MARKER.sub("", answer.text))
+    return (
+        not answer.refused
+        and all(squeeze(required) in shown for required in item.required)
+        and all(holds_number(shown, number) for number in item.numbers)
+    )
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:

@@ -38,7 +38,7 @@ def markdown(run: EvalRun) -> str:
     systems = run.summary["systems"]
     names = [OURS, *[name for name in systems if name != OURS]]
     lines = [
-        f"# Evaluation: {Path(run.dataset).name} on {Path(run.corpus).name}",
+        f"# Evaluation: {Path(run.dataset).name} ({run.split}) on {Path(run.corpus).name}",
         "",
         f"{run.summary['questions']} questions ({run.summary['answerable']} answerable), answerer `{run.answerer}`. "
         "Retrieval counts a hit when the top passages hold the gold evidence. ↓: lower is better.",
@@ -62,7 +62,7 @@ def write_reports(run: EvalRun, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "summary.md", out_dir / "summary.json", out_dir / "details.jsonl"]
     paths[0].write_text(markdown(run), encoding="utf-8")
-    summary = {"corpus": Path(run.corpus).name, "dataset": Path(run.dataset).name, "answerer": run.answerer, **run.summary}
+    summary = {"corpus": Path(run.corpus).name, "dataset": Path(run.dataset).name, "split": run.split, "answerer": run.answerer, **run.summary}
     paths[1].write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     paths[2].write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in run.records), encoding="utf-8")
     return paths

@@ -34,6 +34,7 @@ class EvalRun:
     corpus: str
     dataset: str
     answerer: str
+    split: str = "all"
     records: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
 
@@ -43,9 +44,9 @@ def _peers(qa: PolicyQA, corpus_dir: Path) -> list[Peer]:
     return [Bm25Peer(chunks, qa.settings.top_k), LlamaIndexPeer(chunks, qa.embed_model, qa.settings.top_k)]
 
 
-def run_evaluation(qa: PolicyQA, items: list[EvalItem], *, dataset: str, with_peers: bool = False) -> EvalRun:
+def run_evaluation(qa: PolicyQA, items: list[EvalItem], *, dataset: str, split: str = "all", with_peers: bool = False) -> EvalRun:
     """Ask every question, record answers, citations, retrieved sections and timings, and summarise."""
-    run = EvalRun(corpus=str(qa.settings.corpus_dir), dataset=dataset, answerer=qa.answerer_name)
+    run = EvalRun(corpus=str(qa.settings.corpus_dir), dataset=dataset, answerer=qa.answerer_name, split=split)
     answers, latencies, first_tokens, ranks = [], [], [], []
     qa.ask(items[0].question)  # warm-up: the first call pays one-off costs the latency figures should not show
     for item in items:
