@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_qa.repair import clean_line, repair_text
+from policy_qa.repair import clean_line, repair_text, spaces_are_separators
 
 CORPUS_FILE = Path(__file__).resolve().parents[1] / "corpus" / "临汾晋城开发区2023年工作情况.txt"
 BULLETIN_FILE = Path(__file__).parent / "data" / "second_bulletin" / "某某县2024年上半年营商环境工作总结.txt"
@@ -116,6 +116,9 @@ def test_crlf_and_lf_give_the_same_text():
         ("通过 ISO 9001 认证", "通过ISO 9001认证"),
         ("开发区 “三制” 改革", "开发区“三制”改革"),
         ("he said “yes” twice", "he said “yes” twice"),
+        ("同比增长 16.5 %，占", "同比增长16.5%，占"),
+        ("增加 值 489.69 亿元", "增加值489.69亿元"),
+        ("阵。  供稿：某市商务局", "阵。供稿：某市商务局"),
     ],
 )
 def test_clean_line_spacing(line, expected):
@@ -145,3 +148,59 @@ def test_second_bulletin_layout():
     assert any(line.startswith("4.法治环境不断优化。") for line in lines)  # item after a single newline
     assert "涉企行政检查次数同比下降21.3%" in text
     assert "企业开办时间压缩至0.5个工作日。上线“云岭办事”App" in text
+
+
+SEPARATED = (
+    "2023-07-28 21:38\n原标题：某某队十人作战绝地反击 北京时间28日晚 2023某某杯小组赛次轮 少一人作战的 某某队1:0战胜对手 "
+    "延续小组出线希望！ 新感觉 新时尚 新滋味！ 编辑 | 李 冉"
+)
+
+
+@pytest.mark.parametrize(
+    "path", [CORPUS_FILE, BULLETIN_FILE, CORPUS_FILE.parents[1] / "eval" / "second_corpus" / "澜溪区商务局2024年工作总结和2025年工作打算.txt"]
+)
+def test_pdf_extracted_bulletins_use_no_separators(path):
+    assert not spaces_are_separators(path.read_text(encoding="utf-8"))
+
+
+def test_web_text_keeps_spaces_between_phrases_as_separators():
+    assert spaces_are_separators(SEPARATED)
+    text, origins = repair_text(SEPARATED)
+    assert text.split("\n")[1] == (
+        "原标题：某某队十人作战绝地反击 北京时间28日晚 2023某某杯小组赛次轮 少一人作战的 某某队1:0战胜对手 "
+        "延续小组出线希望！新感觉 新时尚 新滋味！编辑|李冉"  # spaces by punctuation or a lone character are dropped
+    )
+    assert origins[text.index("新时尚")] == 2 and len(origins) == len(text)
+
+
+def test_letter_spacing_is_joined_in_separated_text():
+    text, _ = repair_text("第一章　总　则\n第一条　为了规范管理，制定本办法。\n第二条　本办法适用于全市。\n第三条　施行。")
+    assert text.split("\n") == ["第一章总则", "第一条 为了规范管理，制定本办法。", "第二条 本办法适用于全市。", "第三条 施行。"]
+
+
+def test_spaces_around_numbers_typeset_text_are_dropped():
+    raw = "2023-07-25 12:41\n7 月 25 日消息，芯片巨头 AMD 将在 8 月 2 日发布财报，营收约 54 亿美元，同比下降 18 %。"
+    assert not spaces_are_separators(raw)
+    assert repair_text(raw)[0].split("\n")[1] == "7月25日消息，芯片巨头AMD将在8月2日发布财报，营收约54亿美元，同比下降18%。"
+
+
+def test_timestamp_and_number_lines_stand_alone_in_short_texts():
+    assert repair_text("2023-07-28 21:38\n正文没有句号结束")[0] == "2023-07-28 21:38\n正文没有句号结束"
+    text, _ = repair_text("某某局关于某事的通知\n某发〔2023〕5号\n各有关单位：\n现将有关事项通知如下。")
+    assert text.split("\n")[:2] == ["某某局关于某事的通知", "某发〔2023〕5号"]
+
+
+def test_table_rows_keep_their_cells_apart():
+    raw = "表1 主要产品产量\n\t产量（吨）\t比上年增长（%）\n粮 食\t1223474\t1.8\n其中：夏粮\t206624\t6.2\n八、金  融\n存款余额增长。"
+    assert repair_text(raw)[0].split("\n") == [
+        "表1主要产品产量",
+        "产量（吨） 比上年增长（%）",
+        "粮食 1223474 1.8",
+        "其中：夏粮 206624 6.2",
+        "八、金融",
+        "存款余额增长。",
+    ]
+
+
+def test_names_apart_by_two_spaces_stay_apart():
+    assert clean_line("某州统计局  国家统计局某调查队") == "某州统计局 国家统计局某调查队"

@@ -1,4 +1,4 @@
-"""Sentence and clause spans: terminators, closing quotes, quotations, paragraph breaks, absolute offsets."""
+"""Sentence and clause spans: terminators, closing quotes, quotations, paragraph breaks, separators, offsets."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from policy_qa.documents import Span
 from policy_qa.repair import repair_text
-from policy_qa.sentences import split_clauses, split_sentences
+from policy_qa.sentences import OVERLONG, split_clauses, split_sentences
 
 CORPUS_FILE = Path(__file__).resolve().parents[1] / "corpus" / "临汾晋城开发区2023年工作情况.txt"
 
@@ -86,3 +86,34 @@ def test_split_clauses_tiles_the_sentence():
 def test_split_clauses_keeps_quotations_whole():
     source = "建立“开发区吹哨，部门报到”机制，定期对接。"
     assert texts(source, split_clauses(source, Span(0, len(source)))) == ["建立“开发区吹哨，部门报到”机制，", "定期对接。"]
+
+
+HEADLINE = "北京时间28日晚 2023某某杯小组赛次轮 少一人作战的 某某队1:0战胜对手 延续小组出线希望！"
+
+
+def test_separators_are_clause_boundaries():
+    assert texts(HEADLINE, split_sentences(HEADLINE)) == [HEADLINE]  # short: one sentence
+    assert texts(HEADLINE, split_clauses(HEADLINE, Span(0, len(HEADLINE)))) == [
+        "北京时间28日晚", "2023某某杯小组赛次轮", "少一人作战的", "某某队1:0战胜对手", "延续小组出线希望！",
+    ]
+
+
+def test_spaces_that_are_no_separators_cut_nothing():
+    source = "通过ISO 9001认证，以“推动绿色创新 共建生态文明”为主题。"
+    assert texts(source, split_clauses(source, Span(0, len(source)))) == [
+        "通过ISO 9001认证，", "以“推动绿色创新 共建生态文明”为主题。",  # between Latin words, inside a quotation
+    ]
+
+
+def test_overlong_run_is_cut_at_separators():
+    phrases = [f"第{n}分钟场上风云突变" for n in range(10, 40)]
+    source = "前一句。" + " ".join(phrases) + "！后一句。"
+    assert len(source) - len("前一句。后一句。") > OVERLONG
+    spans = split_sentences(source)
+    assert texts(source, spans) == ["前一句。", *phrases[:-1], phrases[-1] + "！", "后一句。"]
+    assert all(not source[a.end : b.start].strip() for a, b in zip(spans, spans[1:]))
+
+
+def test_overlong_sentence_without_separators_stays_whole():
+    source = "这是一个非常长的句子，" * 20 + "完。"
+    assert texts(source, split_sentences(source)) == [source]

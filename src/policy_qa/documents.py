@@ -30,8 +30,29 @@ class SourceDocument:
 
 
 @dataclass(frozen=True)
+class DocumentHeader:
+    """What a document states about itself, where it states it (in its header, byline or signature).
+
+    ``date`` and ``number`` (文号, 「国办发〔2023〕12号」) are as written; ``kind`` is the document type its title
+    ends with (条例, 办法, 规定, 通知, 意见, 报告, 公报 …).
+    """
+
+    title: str
+    issuer: str | None = None
+    date: str | None = None
+    number: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
 class Section:
-    """A titled span of a document: a report's intro, a part, or an item."""
+    """A titled span of a document: its intro, a part, an item or an article.
+
+    ``heading_path`` starts with the name of the document it belongs to, then the headings above it, outermost
+    first (「第三章 市场主体保护」, 「（一）…」), ending with its own title; ``article`` is 「第十二条」 when the
+    section is a numbered article (its heading path ends with that label too); ``table_header`` is the column
+    header line of a table's section (「产量（吨） 比上年增长（%）」), which says what its rows' figures are.
+    """
 
     document: str
     heading_path: tuple[str, ...]
@@ -40,10 +61,31 @@ class Section:
     text: str
     line_start: int
     line_end: int
+    article: str | None = None
+    table_header: str | None = None
 
     @property
     def heading(self) -> str:
         return HEADING_SEPARATOR.join(self.heading_path)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document of a corpus file: the whole file, or one of several a file clearly compiles (reports each
+    closed by a byline such as 「供稿：某市商务局」).
+
+    ``name`` labels answers and is what a question may call it: the title, or for a compiled report the place or
+    body its byline names. ``aliases`` are other whole names for it (「某市」 → 「某」). ``[start, end)`` is its
+    span of the file's normalised text; ``sections`` cover that span in order.
+    """
+
+    file: str
+    name: str
+    aliases: tuple[str, ...]
+    header: DocumentHeader
+    start: int
+    end: int
+    sections: tuple[Section, ...]
 
 
 @dataclass(frozen=True)
