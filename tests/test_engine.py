@@ -11,7 +11,7 @@ from .conftest import DOCUMENT
 
 
 def _assert_citations_hold(qa, answer):
-    document = qa._loaded.documents[DOCUMENT]
+    document = qa.catalog.sources[DOCUMENT]
     for citation in answer.citations:
         assert document.text[citation.start : citation.end] == citation.quote
         assert f"[{citation.index}]" in answer.text
@@ -102,12 +102,12 @@ def second_qa(tmp_path_factory):
 def test_second_bulletin_in_gbk_answers_from_its_indicator_table(second_qa):
     answer = second_qa.ask("云岭县上半年地区生产总值是多少？")
     assert not answer.refused and "128.6亿元" in answer.text
-    (name,) = second_qa._loaded.documents
-    assert second_qa._loaded.documents[name].encoding == "gb18030"
-    document = second_qa._loaded.documents[name]
+    (name,) = second_qa.catalog.sources
+    assert second_qa.catalog.sources[name].encoding == "gb18030"
+    document = second_qa.catalog.sources[name]
     citation = answer.citations[0]
     assert document.text[citation.start : citation.end] == citation.quote
-    assert citation.section.startswith("云岭县 › 一、主要指标完成情况")
+    assert citation.section.startswith("云岭县2024年上半年营商环境工作总结 › 一、主要指标完成情况")
 
 
 def test_second_bulletin_item_question(second_qa):

@@ -23,7 +23,7 @@ SECOND_QUESTION = "云岭县企业开办时间压缩到了多少？"
 
 def _engine_over(qa, corpus: Path, index_dir: Path) -> PolicyQA:
     """An engine over ``corpus`` that shares the session engine's embedding model (no second model load)."""
-    loaded = load_or_build(corpus, index_dir, qa.embed_model, qa._loaded.manifest.model)
+    loaded = load_or_build(corpus, index_dir, qa.embed_model, qa.info().model)
     return PolicyQA(EngineSettings.resolve(corpus, index_dir), loaded, qa.embed_model, "extractive")
 
 
@@ -86,7 +86,7 @@ def test_example_questions_come_from_the_corpus_and_are_answered(qa):
 
 
 def test_switching_answer_modes_reuses_the_index_and_reports_a_down_llm(qa):
-    engine = PolicyQA(qa.settings, qa._loaded, qa.embed_model, "extractive")
+    engine = qa.with_answerer("extractive")
     assert engine.answer_mode == "extractive"
     down = LLMSettings(base_url=f"http://127.0.0.1:{_closed_port()}/v1", model="m", timeout_s=2, max_retries=0)
     engine.set_answerer("llm", down)
@@ -109,7 +109,7 @@ def test_uploaded_bulletin_is_searchable_at_once(writable, corpus_copy):
     steps = []
     info = writable.add_documents([source], progress=lambda fraction, message: steps.append(fraction))
     assert (corpus_copy / source.name).read_bytes() == source.read_bytes()
-    assert source.name in [d["name"] for d in info.documents] and "云岭县" in info.reports
+    assert source.name in [d["name"] for d in info.documents] and any(r.startswith("云岭县") for r in info.reports)
     assert steps == sorted(steps) and steps[-1] == 1.0
     answer = writable.ask(SECOND_QUESTION)
     assert "0.5个工作日" in answer.text and answer.citations[0].document == source.name

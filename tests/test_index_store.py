@@ -18,12 +18,23 @@ def test_index_is_persisted_with_a_manifest_and_reused(corpus_copy, tmp_path, em
     first = _build(corpus_copy, index_dir, embedding)
     assert first.rebuilt_because == "there is no index yet"
     manifest = read_manifest(index_dir)
-    assert manifest.dimension == 384 and manifest.chunks == len(first.nodes)
+    assert manifest.dimension == 384 and manifest.chunks == len(first.catalog.chunks)
+    assert manifest.sentences == len(first.catalog.sentences) == first.sentence_vectors.shape[0]
     assert manifest.model == embedding[0].model_id
     again = _build(corpus_copy, index_dir, embedding)
     assert again.rebuilt_because is None
-    assert [n.node_id for n in again.nodes] == [n.node_id for n in first.nodes]
+    assert list(again.catalog.by_id) == list(first.catalog.by_id)
     assert again.manifest.built_at == manifest.built_at
+    assert (again.sentence_vectors == first.sentence_vectors).all()
+
+
+def test_sentence_vectors_are_normalised_and_match_their_sentence(corpus_copy, tmp_path, embedding):
+    loaded = _build(corpus_copy, tmp_path / "index", embedding)
+    norms = (loaded.sentence_vectors**2).sum(axis=1)
+    assert abs(norms - 1).max() < 1e-3
+    sentence = loaded.catalog.sentences[7]
+    again = embedding[1].get_text_embedding(f"{sentence.section.heading}\n{sentence.text}")
+    assert float(loaded.sentence_vectors[7] @ again) > 0.999
 
 
 def test_changed_corpus_triggers_a_rebuild(corpus_copy, tmp_path, embedding):
@@ -32,7 +43,7 @@ def test_changed_corpus_triggers_a_rebuild(corpus_copy, tmp_path, embedding):
     (corpus_copy / "新增公报.md").write_text("# 某县\n\n2023年，某县新建公园3个。\n", encoding="utf-8")
     rebuilt = _build(corpus_copy, index_dir, embedding)
     assert rebuilt.rebuilt_because == "the corpus changed"
-    assert any(n.metadata["document"] == "新增公报.md" for n in rebuilt.nodes)
+    assert any(chunk.section.document == "新增公报.md" for chunk in rebuilt.catalog.chunks)
 
 
 def test_changed_model_triggers_a_rebuild(corpus_copy, tmp_path, embedding):
@@ -43,7 +54,7 @@ def test_changed_model_triggers_a_rebuild(corpus_copy, tmp_path, embedding):
     assert rebuilt.rebuilt_because.startswith("the embedding model changed")
 
 
-@pytest.mark.parametrize("victim", ["default__vector_store.json", "docstore.json", MANIFEST_NAME])
+@pytest.mark.parametrize("victim", ["default__vector_store.json", "docstore.json", "sentences.npy", MANIFEST_NAME])
 def test_corrupt_index_is_detected_and_rebuilt(corpus_copy, tmp_path, embedding, victim, caplog):
     index_dir = tmp_path / "index"
     built = _build(corpus_copy, index_dir, embedding)
@@ -51,8 +62,8 @@ def test_corrupt_index_is_detected_and_rebuilt(corpus_copy, tmp_path, embedding,
     recovered = _build(corpus_copy, index_dir, embedding)
     assert "corrupt" in recovered.rebuilt_because
     assert "corrupt" in caplog.text
-    assert len(recovered.nodes) == len(built.nodes)
-    assert read_manifest(index_dir).chunks == len(built.nodes)
+    assert len(recovered.catalog.chunks) == len(built.catalog.chunks)
+    assert read_manifest(index_dir).chunks == len(built.catalog.chunks)
 
 
 def test_unwritable_index_folder_fails_clearly(corpus_copy, tmp_path, embedding):

@@ -20,7 +20,7 @@ def fake():
 
 def _llm_engine(qa, fake, **settings):
     values = {"base_url": fake.base_url, "model": "fake-model", "timeout_s": 2.0, "max_retries": 0, **settings}
-    return PolicyQA(qa.settings, qa._loaded, qa.embed_model, "llm", LLMSettings(**values))
+    return qa.with_answerer("llm", LLMSettings(**values))
 
 
 def test_prompt_holds_numbered_sentence_evidence_with_headings(qa, fake):
@@ -40,7 +40,7 @@ def test_verified_answer_is_shown_with_its_marker_corrected(qa, fake):
     assert answer.text == "2023年，临汾市开发区建成标准化厂房37.9万平方米，已使用29.9万平方米[1]。"
     (citation,) = answer.citations
     assert "37.9万平方米" in citation.quote and "29.9万平方米" in citation.quote
-    document = qa._loaded.documents[DOCUMENT]
+    document = qa.catalog.sources[DOCUMENT]
     assert document.text[citation.start : citation.end] == citation.quote
 
 
@@ -120,9 +120,9 @@ LAND = "2023年临汾开发区实际出让了多少“标准地”？"
         # A real figure of the evidence, but the next year's plan.
         (QUESTION, "2024年，临汾计划新建标准化厂房30万平方米以上[2]。", ("不一致",), "37.9万平方米"),
         (QUESTION, "临汾持续深化“承诺制+标准地+全代办”改革，加快标准化厂房建设[3]。", ("不一致",), "37.9万平方米"),
-        # Names held by evidence [2] (the next year's plan), none from [1], the sentence that answers best.
+        # Names held by evidence [1] but cited to [2], which does not hold them.
         (LISTS, "临汾用好考核评价奖惩办法、领导班子任期考核评价办法、重点工作调度推进办法、财政金融支持办法[2]。",
-         ("没有依据最相关的原文",), "财税扶持"),
+         ("出处与内容不符", "财政金融"), "财政金融支持办法"),
         (QUESTION, "2023年，临汾市建成标准化厂房37.9万平方米，已使用29.9万平方米，由省财政金融专项资金支持[1]。",
          ("没有的说法", "财政"), "37.9万平方米"),
         (QUESTION, "2023年，临汾市开发区已使用标准化厂房37.9万平方米，建成29.9万平方米[1]。", ("别的指标", "29.9万平方米"), "37.9万平方米"),

@@ -1,22 +1,15 @@
-"""Hybrid retrieval on the real corpus: the right section comes first, scoped to the report a question names."""
+"""Hybrid retrieval on the real corpus: the right section comes first; scoping keeps other documents out."""
 
 import pytest
 
-from policy_qa.retrieval import intent_of, reports_named_in
+from policy_qa.question import profile_question
+from policy_qa.scoping import scopes_for
 
 
-def test_reports_are_recognised_with_or_without_their_suffix():
-    reports = ["临汾市", "晋城市"]
-    assert reports_named_in("临汾标准化厂房建了多少", reports) == ["临汾市"]
-    assert reports_named_in("临汾和晋城市分别", reports) == ["临汾市", "晋城市"]
-    assert reports_named_in("全市开发区", reports) == []
-
-
-def test_intent_tells_plans_from_results():
-    assert intent_of("某市 › 2024年工作计划") == "plan"
-    assert intent_of("某市 › 2023年工作成绩") == "result"
-    assert intent_of("厂房建了多少") == "result"
-    assert intent_of("开发区") is None
+def _search(qa, question, **kwargs):
+    profile = profile_question(question)
+    retriever = qa._serving.retriever
+    return retriever.search(profile, retriever.embed(question), **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -30,10 +23,26 @@ def test_intent_tells_plans_from_results():
     ],
 )
 def test_right_section_first(qa, question, section):
-    hits = qa._retriever.retrieve_in(question, reports_named_in(question, qa._retriever.reports) or None)
-    assert hits[0].node.metadata["section"] == section
+    (scope,) = scopes_for(question, qa.catalog)
+    hits = _search(qa, question, within=list(scope.within or []), named=list(scope.named))
+    assert hits[0].chunk.section.heading == section
 
 
-def test_scope_keeps_other_reports_out(qa):
-    hits = qa._retriever.retrieve_in("标准化厂房", ["晋城市"], top_k=10)
-    assert hits and all(h.node.metadata["heading_path"][0] == "晋城市" for h in hits)
+def test_scope_keeps_other_documents_out(qa):
+    jincheng = next(d for d in qa.catalog.documents if d.name == "晋城市")
+    hits = _search(qa, "标准化厂房", within=[jincheng], top_k=10)
+    assert hits and all(qa.catalog.document_of(h.chunk) is jincheng for h in hits)
+
+
+def test_named_document_is_ranked_up_without_excluding_others(qa):
+    linfen = next(d for d in qa.catalog.documents if d.name == "临汾市")
+    plain = _search(qa, "标准化厂房", top_k=27)
+    ranked_up = _search(qa, "标准化厂房", named=[linfen], top_k=27)
+    assert len(ranked_up) == len(plain)
+    assert qa.catalog.document_of(ranked_up[0].chunk) is linfen
+    assert {qa.catalog.document_of(h.chunk).name for h in ranked_up} == {"临汾市", "晋城市"}
+
+
+def test_llama_index_retriever_interface(qa):
+    nodes = qa._serving.retriever.retrieve("临汾标准化厂房建了多少？")
+    assert nodes and nodes[0].node.metadata["section"].startswith("临汾市")

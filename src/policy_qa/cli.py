@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--sample", type=int, default=None, help="N questions spread evenly over the set (for slow LLM runs)")
     evaluate.add_argument("--out", default="eval/reports/bulletin", help="folder for summary.md, summary.json, details.jsonl")
     evaluate.add_argument("--with-peers", action="store_true", help="also measure BM25 and the plain llama-index pipeline")
-    evaluate.add_argument("--thresholds", default=None, help="JSON of min/max per metric; exit 1 when one is missed")
+    evaluate.add_argument("--thresholds", default=None, help="JSON of min/max per metric (with --suite: per set name); exit 1 when one is missed")
+    evaluate.add_argument("--suite", default=None, help="JSON list of sets {name, corpus, dataset}: evaluate each, one table (e.g. eval/suite.json)")
     return parser
 
 
@@ -112,6 +113,37 @@ def _format_answer(answer: Answer) -> str:
     return "\n".join(lines).rstrip()
 
 
+def _evaluate_suite(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .evaluation.report import write_reports
+    from .evaluation.runner import check_thresholds
+    from .evaluation.suite import load_suite, run_suite, suite_markdown
+
+    sets, skipped = load_suite(Path(args.suite))
+
+    def engine_for(corpus: Path) -> PolicyQA:
+        args.corpus, args.corpus_arg, args.index_dir = str(corpus), None, None
+        return _engine(args)
+
+    runs = run_suite(sets, engine_for, split=args.split, with_peers=args.with_peers)
+    out = Path(args.out)
+    for eval_set, run in runs:
+        write_reports(run, out / eval_set.name)
+    summary = suite_markdown(runs, skipped, args.split)
+    (out / "summary.md").write_text(summary, encoding="utf-8")
+    print(summary)
+    failures = []
+    if args.thresholds:
+        per_set = json.loads(Path(args.thresholds).read_text(encoding="utf-8"))
+        for eval_set, run in runs:
+            if eval_set.name in per_set:
+                failures += [f"{eval_set.name}: {f}" for f in check_thresholds(run.summary, per_set[eval_set.name])]
+    for failure in failures:
+        print(f"threshold missed: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -124,7 +156,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     paths = write_reports(run, Path(args.out))
     print(paths[0].read_text(encoding="utf-8"))
     if args.thresholds:
-        failures = check_thresholds(run.summary, Path(args.thresholds))
+        failures = check_thresholds(run.summary, json.loads(Path(args.thresholds).read_text(encoding="utf-8")))
         for failure in failures:
             print(f"threshold missed: {failure}", file=sys.stderr)
         return 1 if failures else 0
@@ -164,7 +196,7 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else _format_answer(answer))
         return 0
     if args.command == "eval":
-        return _evaluate(args)
+        return _evaluate_suite(args) if args.suite else _evaluate(args)
     if args.command == "serve":
         return _serve(args)
     engine = _engine(args, rebuild=args.command == "index" and args.force)

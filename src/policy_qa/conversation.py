@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import re
 
+from typing import TYPE_CHECKING
+
 from .llm import ChatClient, LLMError
-from .retrieval import reports_named_in, short_name
+from .scoping import names_in
 from .tokens import years
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
 
 # A follow-up leans on the previous question: short, or opening with 那/那么/这/其, or closing with 呢.
 _FOLLOW_UP = re.compile(r"^(?:那么?|这|其|它|还有|另外)|呢[？?]?$")
@@ -30,17 +35,18 @@ def is_follow_up(question: str) -> bool:
     return len(question) <= SHORT_FOLLOW_UP or bool(_FOLLOW_UP.search(question))
 
 
-def rewrite_by_rules(question: str, previous: str, reports: list[str]) -> str:
-    """The previous question with the follow-up's reports or year put in, and whatever else it says added."""
+def rewrite_by_rules(question: str, previous: str, catalog: Catalog) -> str:
+    """The previous question with the follow-up's documents or year put in, and whatever else it says added."""
     rewritten = previous
-    named_now = reports_named_in(question, reports)
+    found_now = names_in(question, catalog)
+    named_now = [name for name, _ in found_now]
     if named_now:
-        named_before = reports_named_in(previous, reports)
-        new = "和".join(named_now)
+        named_before = [name for name, _ in names_in(previous, catalog)]
+        new = "和".join(dict.fromkeys(document.name for _, document in found_now))
         if named_before:
-            rewritten = _replace_report(rewritten, named_before[0], new)
+            rewritten = rewritten.replace(named_before[0], new)
             for old in named_before[1:]:
-                rewritten = _replace_report(rewritten, old, "")
+                rewritten = rewritten.replace(old, "")
         else:
             rewritten = new + rewritten
     years_now = years(question)
@@ -49,14 +55,14 @@ def rewrite_by_rules(question: str, previous: str, reports: list[str]) -> str:
         rewritten = rewritten.replace(f"{before[0]}年", f"{years_now[0]}年") if before else f"{years_now[0]}年{rewritten}"
     rest = _TAIL.sub("", _LEAD.sub("", question))
     for name in named_now:
-        rest = _replace_report(rest, name, "")
+        rest = rest.replace(name, "")
     for year in years_now:
         rest = re.sub(rf"{year}\s*年的?", "", rest)
     rest = rest.strip("，,的 和与及")
     return f"{_TAIL.sub('', rewritten)}，{rest}？" if rest else rewritten
 
 
-def rewrite_follow_up(question: str, history: list[str], reports: list[str], client: ChatClient | None = None) -> str:
+def rewrite_follow_up(question: str, history: list[str], catalog: Catalog, client: ChatClient | None = None) -> str:
     """A standalone form of ``question`` given the user's earlier questions (oldest first)."""
     if not history or not is_follow_up(question):
         return question
@@ -67,7 +73,7 @@ def rewrite_follow_up(question: str, history: list[str], reports: list[str], cli
             rewritten = ""
         if 0 < len(rewritten) <= 3 * (len(question) + len(history[-1])) and "\n" not in rewritten:
             return rewritten
-    return rewrite_by_rules(question, history[-1], reports)
+    return rewrite_by_rules(question, history[-1], catalog)
 
 
 def _messages(question: str, history: list[str]) -> list[dict[str, str]]:
@@ -76,8 +82,3 @@ def _messages(question: str, history: list[str]) -> list[dict[str, str]]:
         {"role": "system", "content": REWRITE_PROMPT},
         {"role": "user", "content": f"之前的问题：\n{earlier}\n最后一个问题：{question}"},
     ]
-
-
-def _replace_report(text: str, report: str, new: str) -> str:
-    """``text`` with ``report`` (in full, or without its 市/县… suffix) replaced by ``new``."""
-    return text.replace(report, new) if report in text else text.replace(short_name(report), new)

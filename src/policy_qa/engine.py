@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from itertools import zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from .answer import Answer, Citation, Drafted, Passage
+from .catalog import Catalog
 from .conversation import rewrite_follow_up
 from .corpus_admin import check_uploads, copy_into, remove
 from .embedder import choose_embedding, load_embedding
+from .evidence import EvidenceFinder, ScopeEvidence, TermWeights
 from .extractive import ExtractiveAnswerer
-from .index_store import LoadedIndex, load_or_build
+from .index_store import LoadedIndex, Progress, load_or_build
 from .llm import ChatClient, LLMError, LLMSettings
-from .llm_answerer import LLMAnswerer, Scopes
+from .llm_answerer import LLMAnswerer
 from .question import QuestionProfile, profile_question, validate_question
-from .retrieval import HybridRetriever, reports_named_in
+from .retrieval import Hit, HybridRetriever
+from .scoping import names_in, scopes_for
 from .settings import EngineSettings
 from .sources import SourceView, candidate_questions, source_view
 
@@ -29,8 +32,18 @@ if TYPE_CHECKING:
     from .local_llm import LocalLLMServer
 
 ANSWERERS = ("extractive", "llm")
-# A rebuild's progress: (fraction done, what it is doing).
-Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class _Serving:
+    """Everything one question is answered with. A re-index or a change of answerer builds a new one and swaps
+    it in; a question reads it once, so it never mixes two indexes."""
+
+    loaded: LoadedIndex
+    retriever: HybridRetriever
+    evidence: EvidenceFinder
+    extractive: ExtractiveAnswerer
+    llm: LLMAnswerer | None
 
 
 @dataclass(frozen=True)
@@ -50,7 +63,7 @@ class IndexInfo:
 
 
 class PolicyQA:
-    """Question answering over a corpus folder of bulletins, with citations to the exact sentence."""
+    """Question answering over a corpus folder of policy documents, with citations to the exact sentence."""
 
     def __init__(
         self,
@@ -63,13 +76,23 @@ class PolicyQA:
         self.settings = settings
         self.embed_model = embed_model
         self.answerer_name = answerer
-        self._loaded = loaded
-        self._retriever = HybridRetriever(loaded.index, loaded.nodes, settings.top_k)
-        self._answerer = ExtractiveAnswerer(loaded.nodes, loaded.documents)
         self._llm_settings = llm or LLMSettings.from_env()
         self._client: ChatClient | None = None
         self._local_server: LocalLLMServer | None = None
-        self._llm = LLMAnswerer(self._answerer, self._chat_client) if answerer == "llm" else None
+        self._serving = self._serve(loaded, answerer)
+
+    def _serve(self, loaded: LoadedIndex, answerer: str) -> _Serving:
+        """The stages built over ``loaded``, answering with ``answerer``."""
+        catalog = loaded.catalog
+        weights = TermWeights(catalog)
+        extractive = ExtractiveAnswerer(catalog, weights)
+        return _Serving(
+            loaded=loaded,
+            retriever=HybridRetriever(loaded.index, catalog, self.embed_model, self.settings.top_k),
+            evidence=EvidenceFinder(catalog, loaded.sentence_vectors, weights),
+            extractive=extractive,
+            llm=LLMAnswerer(extractive, self._chat_client) if answerer == "llm" else None,
+        )
 
     @classmethod
     def from_corpus(
@@ -82,8 +105,10 @@ class PolicyQA:
         top_k: int | None = None,
         rebuild: bool = False,
         llm: LLMSettings | None = None,
+        progress: Progress | None = None,
     ) -> PolicyQA:
-        """Load the index of ``corpus_dir``, building it first when it is missing, stale or corrupt.
+        """Load the index of ``corpus_dir``, building it first when it is missing, stale or corrupt (reporting the
+        build's progress to ``progress``).
 
         ``answerer="llm"`` answers with the LLM of ``llm`` (default: ``LLMSettings.from_env()``; no base URL
         means the local llama.cpp server, started on first use), verified and falling back to extractive.
@@ -93,7 +118,9 @@ class PolicyQA:
         settings = EngineSettings.resolve(corpus_dir, index_dir, embedding_model, top_k)
         choice = choose_embedding(settings.embedding_model)
         embed_model = load_embedding(choice)
-        loaded = load_or_build(settings.corpus_dir, settings.index_dir, embed_model, choice.model_id, force=rebuild)
+        loaded = load_or_build(
+            settings.corpus_dir, settings.index_dir, embed_model, choice.model_id, force=rebuild, progress=progress
+        )
         return cls(settings, loaded, embed_model, answerer, llm)
 
     def ask(self, question: str, top_k: int | None = None, history: list[str] | None = None) -> Answer:
@@ -102,14 +129,15 @@ class PolicyQA:
         ``history``: the user's earlier questions in this conversation, oldest first; a follow-up such as
         「那长河呢？」 is rewritten into a standalone question, which ``Answer.question`` then holds.
         """
+        serving = self._serving
         started = time.perf_counter()
-        profile, scopes = self._retrieve(question, top_k, history)
-        retrieved = time.perf_counter()
-        if self._llm is not None:
-            drafted = self._llm.answer(profile, scopes)
+        profile, evidence = self._gather(serving, question, top_k, history)
+        gathered = time.perf_counter()
+        if serving.llm is not None:
+            drafted = serving.llm.answer(profile, evidence)
         else:
-            drafted = self._answerer.answer(profile, scopes)
-        return self._finish(profile, scopes, drafted, started, retrieved)
+            drafted = serving.extractive.answer(profile, evidence)
+        return _finish(profile, evidence, drafted, started, gathered)
 
     def ask_stream(self, question: str, top_k: int | None = None, history: list[str] | None = None) -> Iterator[str | Answer]:
         """Like ``ask``, but yields the LLM's text as it comes, then the verified ``Answer`` (always last).
@@ -117,54 +145,62 @@ class PolicyQA:
         Without an LLM the extractive ``Answer`` is the only item. The streamed text is provisional: the final
         answer can differ when verification replaced it.
         """
+        serving = self._serving
         started = time.perf_counter()
-        profile, scopes = self._retrieve(question, top_k, history)
-        retrieved = time.perf_counter()
-        if self._llm is None:
-            drafted = self._answerer.answer(profile, scopes)
-            yield self._finish(profile, scopes, drafted, started, retrieved)
+        profile, evidence = self._gather(serving, question, top_k, history)
+        gathered = time.perf_counter()
+        if serving.llm is None:
+            yield _finish(profile, evidence, serving.extractive.answer(profile, evidence), started, gathered)
             return
-        for item in self._llm.stream(profile, scopes):
-            if isinstance(item, Drafted):
-                yield self._finish(profile, scopes, item, started, retrieved)
-            else:
-                yield item
+        for item in serving.llm.stream(profile, evidence):
+            yield _finish(profile, evidence, item, started, gathered) if isinstance(item, Drafted) else item
 
-    def _retrieve(self, question: str, top_k: int | None, history: list[str] | None) -> tuple[QuestionProfile, Scopes]:
-        """The validated (and, in a conversation, rewritten) question's profile and its scopes: one per report
-        it names, or the whole corpus."""
+    def evidence(self, question: str) -> tuple[QuestionProfile, list[ScopeEvidence]]:
+        """What ``ask`` answers ``question`` from: its profile and each scope's scored evidence (for inspecting
+        and fitting the answerability decision)."""
+        return self._gather(self._serving, question, None, None)
+
+    def with_answerer(self, answerer: str, llm: LLMSettings | None = None) -> PolicyQA:
+        """A second engine over the same loaded index, answering with ``answerer`` (and ``llm``'s endpoint)."""
+        return PolicyQA(self.settings, self._serving.loaded, self.embed_model, answerer, llm or self._llm_settings)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The indexed corpus: documents, sections, chunks, sentences and the normalised files."""
+        return self._serving.loaded.catalog
+
+    @property
+    def extractive(self) -> ExtractiveAnswerer:
+        """The extractive answerer in service."""
+        return self._serving.extractive
+
+    def _gather(
+        self, serving: _Serving, question: str, top_k: int | None, history: list[str] | None
+    ) -> tuple[QuestionProfile, list[ScopeEvidence]]:
+        """The validated (and, in a conversation, rewritten) question's profile, and the evidence of each of its
+        scopes: one per document it compares, or one for the whole corpus (ranking named documents up)."""
         question = validate_question(question)
+        catalog = serving.loaded.catalog
         if history:
-            question = rewrite_follow_up(question, history, self._retriever.reports, self._rewriting_client())
+            question = rewrite_follow_up(question, history, catalog, self._rewriting_client(serving))
         profile = profile_question(question)
-        named = reports_named_in(question, self._retriever.reports)
+        query_vector = serving.retriever.embed(question)
         k = top_k or self.settings.top_k
-        if len(named) >= 2:
-            return profile, [(report, self._retriever.retrieve_in(question, [report], k)) for report in named]
-        return profile, [(None, self._retriever.retrieve_in(question, named or None, k))]
+        names = frozenset(name for name, _ in names_in(question, catalog))
+        return profile, [
+            serving.evidence.find(
+                profile,
+                query_vector,
+                serving.retriever.search(profile, query_vector, list(scope.within or []), list(scope.named), k, names),
+                scope.label,
+                names,
+            )
+            for scope in scopes_for(question, catalog)
+        ]
 
-    def _finish(self, profile: QuestionProfile, scopes: Scopes, drafted: Drafted, started: float, retrieved: float) -> Answer:
-        answered = time.perf_counter()
-        ranked = [self._answerer.rank_passages(profile, scope_hits) for _, scope_hits in scopes]
-        hits = [hit for tier in zip_longest(*ranked) for hit in tier if hit is not None]  # reports take turns
-        return Answer(
-            question=profile.text,
-            text=drafted.text,
-            refused=drafted.refused,
-            citations=drafted.citations,
-            passages=[_passage(hit) for hit in hits],
-            answerer=drafted.source,
-            note=drafted.note,
-            timings_ms={
-                "retrieve": round((retrieved - started) * 1000, 1),
-                "answer": round((answered - retrieved) * 1000, 1),
-                "total": round((answered - started) * 1000, 1),
-            },
-        )
-
-    def _rewriting_client(self) -> ChatClient | None:
+    def _rewriting_client(self, serving: _Serving) -> ChatClient | None:
         """The LLM for rewriting follow-ups when LLM answers are on and it can be reached, else None (rules)."""
-        if self._llm is None:
+        if serving.llm is None:
             return None
         try:
             return self._chat_client()
@@ -203,39 +239,41 @@ class PolicyQA:
         """Get LLM answers ready before the first question: start the local server and have it compute the
         prompt's fixed prefix, which its cache then reuses. Nothing to do for extractive answers; an LLM fault
         is left for the first question to report."""
-        if self._llm is not None:
+        llm = self._serving.llm
+        if llm is not None:
             try:
-                self._llm.warm_up()
+                llm.warm_up()
             except LLMError:
                 pass
 
     def info(self) -> IndexInfo:
         """The corpus, index and model this engine serves."""
-        manifest = self._loaded.manifest
+        loaded = self._serving.loaded
+        manifest = loaded.manifest
         return IndexInfo(
             corpus_dir=str(self.settings.corpus_dir),
-            index_dir=str(self._loaded.path),
+            index_dir=str(loaded.path),
             model=manifest.model,
             dimension=manifest.dimension,
             documents=manifest.documents,
             chunks=manifest.chunks,
-            reports=self._retriever.reports,
+            reports=loaded.catalog.names,
             built_at=manifest.built_at,
-            rebuilt_because=self._loaded.rebuilt_because,
-            warnings=self._loaded.warnings,
+            rebuilt_because=loaded.rebuilt_because,
+            warnings=loaded.warnings,
         )
 
     # Serving (the web page): answer modes, sources, example questions, corpus changes while answering.
-    # Readers never wait: a rebuild swaps the new index's retriever and answerers in under ``_swap_lock`` at the
-    # end, so questions asked meanwhile are answered from the old index; ``_rebuild_lock`` allows one rebuild at
-    # a time. Class-level, as the page serves one engine per process.
+    # Readers never wait: a rebuild or a change of answerer builds a new ``_Serving`` and swaps it in under
+    # ``_swap_lock``, so questions asked meanwhile are answered from the old one; ``_rebuild_lock`` allows one
+    # rebuild at a time. Class-level, as the page serves one engine per process.
     _swap_lock: ClassVar[threading.Lock] = threading.Lock()
     _rebuild_lock: ClassVar[threading.Lock] = threading.Lock()
 
     @property
     def answer_mode(self) -> str:
         """``extractive``, ``local`` (the local LLM) or ``remote`` (an LLM endpoint)."""
-        if self._llm is None:
+        if self._serving.llm is None:
             return "extractive"
         return "local" if self._llm_settings.is_local else "remote"
 
@@ -251,21 +289,23 @@ class PolicyQA:
             if llm is not None and llm != self._llm_settings:
                 self._llm_settings, self._client = llm, None
             self.answerer_name = answerer
-            self._llm = LLMAnswerer(self._answerer, self._chat_client) if answerer == "llm" else None
+            serving = self._serving
+            llm_answerer = LLMAnswerer(serving.extractive, self._chat_client) if answerer == "llm" else None
+            self._serving = replace(serving, llm=llm_answerer)
 
     def source_view(self, item: Citation | Passage) -> SourceView:
         """The section behind a citation (its quote highlighted) or a passage, to show beside an answer."""
-        loaded = self._loaded
-        return source_view(item, loaded.nodes, loaded.documents)
+        return source_view(item, self._serving.loaded.catalog)
 
     def example_questions(self, limit: int = 4) -> list[str]:
         """Up to ``limit`` questions drawn from the corpus's headings that the extractive answerer answers."""
+        serving = self._serving
         chosen: list[str] = []
-        for question in candidate_questions(self._loaded.nodes):
+        for question in candidate_questions(serving.loaded.catalog):
             if len(chosen) == limit:
                 break
-            profile, scopes = self._retrieve(question, None, None)
-            if not self._answerer.answer(profile, scopes).refused:
+            profile, evidence = self._gather(serving, question, None, None)
+            if not serving.extractive.answer(profile, evidence).refused:
                 chosen.append(question)
         return chosen
 
@@ -276,7 +316,7 @@ class PolicyQA:
         return self.info()
 
     def add_documents(self, paths: list[str | Path], progress: Progress | None = None) -> IndexInfo:
-        """Check ``paths`` (``.txt``/``.md`` bulletins), copy them into the corpus folder and index them.
+        """Check ``paths`` (``.txt``/``.md`` documents), copy them into the corpus folder and index them.
 
         Raises ``PolicyQAError`` naming the first file that cannot be added, before anything is changed; when
         indexing fails the copied files are removed again and the previous index keeps serving.
@@ -294,29 +334,51 @@ class PolicyQA:
 
     def _rebuild(self, *, force: bool, progress: Progress | None) -> None:
         report = progress or (lambda fraction, message: None)
-        report(0.1, "读取语料，计算向量，写入索引")
+        report(0.0, "读取语料")
         loaded = load_or_build(
-            self.settings.corpus_dir, self.settings.index_dir, self.embed_model, self._loaded.manifest.model, force=force
+            self.settings.corpus_dir,
+            self.settings.index_dir,
+            self.embed_model,
+            self._serving.loaded.manifest.model,
+            force=force,
+            progress=lambda fraction, message: report(0.9 * fraction, message),
         )
-        report(0.8, "载入检索器")
-        retriever = HybridRetriever(loaded.index, loaded.nodes, self.settings.top_k)
-        answerer = ExtractiveAnswerer(loaded.nodes, loaded.documents)
+        report(0.9, "载入检索器")
+        serving = self._serve(loaded, self.answerer_name)
         with self._swap_lock:
-            self._loaded, self._retriever, self._answerer = loaded, retriever, answerer
-            if self._llm is not None:
-                self._llm = LLMAnswerer(answerer, self._chat_client)
+            self._serving = serving
         report(1.0, "完成")
 
 
-def _passage(hit) -> Passage:
-    meta = hit.node.metadata
+def _finish(profile: QuestionProfile, evidence: list[ScopeEvidence], drafted: Drafted, started: float, gathered: float) -> Answer:
+    answered = time.perf_counter()
+    ranked = [scope.passages() for scope in evidence]
+    hits = [hit for tier in zip_longest(*ranked) for hit in tier if hit is not None]  # documents take turns
+    return Answer(
+        question=profile.text,
+        text=drafted.text,
+        refused=drafted.refused,
+        citations=drafted.citations,
+        passages=[_passage(hit) for hit in hits],
+        answerer=drafted.source,
+        note=drafted.note,
+        timings_ms={
+            "retrieve": round((gathered - started) * 1000, 1),
+            "answer": round((answered - gathered) * 1000, 1),
+            "total": round((answered - started) * 1000, 1),
+        },
+    )
+
+
+def _passage(hit: Hit) -> Passage:
+    chunk = hit.chunk
     return Passage(
-        document=meta["document"],
-        section=meta["section"],
-        text=hit.node.text,
-        score=round(float(hit.score or 0.0), 6),
-        start=meta["start"],
-        end=meta["end"],
-        line_start=meta["line_start"],
-        line_end=meta["line_end"],
+        document=chunk.section.document,
+        section=chunk.section.heading,
+        text=chunk.text,
+        score=round(hit.score, 6),
+        start=chunk.start,
+        end=chunk.end,
+        line_start=chunk.section.line_start,
+        line_end=chunk.section.line_end,
     )

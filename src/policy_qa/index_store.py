@@ -1,4 +1,10 @@
-"""The persisted index: llama-index nodes in a FAISS vector store, a manifest, atomic writes, self-repair."""
+"""The persisted index: llama-index nodes in a FAISS vector store, sentence vectors, a manifest, atomic writes,
+self-repair.
+
+Chunks are embedded for retrieval, and every sentence (under its heading path and, for a table's row, its column
+header) for the evidence stage,
+which compares each candidate sentence with the question. Both are computed once, at build time.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +16,16 @@ import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .documents import Chunk, Section, SourceDocument
+import numpy as np
+
+from .catalog import Catalog, node_id
+from .documents import Chunk, SourceDocument
 from .errors import IndexBuildError, IndexCorruptError
 from .ingest import read_corpus
-from .structure import chunk_sections, parse_sections
 
 if TYPE_CHECKING:
     from llama_index.core import VectorStoreIndex
@@ -26,9 +35,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when ingestion, repair, structure or chunking change what goes into the index.
-CHUNKING_VERSION = "2"
-CHUNK_MAX_CHARS = 400
+CHUNKING_VERSION = "3"
 MANIFEST_NAME = "manifest.json"
+SENTENCE_VECTORS = "sentences.npy"
+EMBED_BATCH = 32
+# A build's progress: (fraction done, what it is doing).
+Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,7 @@ class Manifest:
     built_at: float
     documents: list[dict[str, Any]]
     chunks: int
+    sentences: int = 0
 
     def matches(self, other: Manifest) -> bool:
         return (self.corpus_fingerprint, self.model, self.chunking_version) == (
@@ -53,13 +66,14 @@ class Manifest:
 
 @dataclass
 class LoadedIndex:
-    """An index ready to query, with its nodes in document order and why it was (re)built, if it was."""
+    """An index ready to query: the vector index, the typed corpus it holds, one vector per sentence of the
+    catalog (rows in ``Sentence.number`` order), and why it was (re)built, if it was."""
 
     index: VectorStoreIndex
-    nodes: list[TextNode]
+    catalog: Catalog
+    sentence_vectors: np.ndarray
     manifest: Manifest
     path: Path
-    documents: dict[str, SourceDocument]
     rebuilt_because: str | None
     warnings: list[str]
 
@@ -72,20 +86,34 @@ def corpus_fingerprint(documents: list[SourceDocument]) -> str:
     return digest.hexdigest()
 
 
-def load_or_build(corpus_dir: Path, index_dir: Path, embed_model: BaseEmbedding, model_id: str, *, force: bool = False) -> LoadedIndex:
-    """Load the index at ``index_dir`` when it was built from this corpus and model, else (re)build it."""
+def load_or_build(
+    corpus_dir: Path,
+    index_dir: Path,
+    embed_model: BaseEmbedding,
+    model_id: str,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> LoadedIndex:
+    """Load the index at ``index_dir`` when it was built from this corpus and model, else (re)build it,
+    reporting the build's progress to ``progress``."""
     documents, warnings = read_corpus(corpus_dir)
-    wanted = _manifest_for(documents, model_id, dimension=0, chunks=0)
+    catalog = Catalog(documents)
+    wanted = _manifest_for(catalog, model_id, dimension=0)
     reason = "a rebuild was asked for" if force else _stale_reason(index_dir, wanted)
     if reason is None:
         try:
-            return _load(index_dir, embed_model, documents, warnings)
+            return _load(index_dir, embed_model, catalog, warnings)
         except IndexCorruptError as error:
             reason = f"the index is corrupt ({error})"
     log.warning("Building the index in %s: %s.", index_dir, reason)
-    loaded = _build(documents, index_dir, embed_model, model_id, warnings)
+    loaded = _build(catalog, index_dir, embed_model, model_id, warnings, progress or _log_progress)
     loaded.rebuilt_because = reason
     return loaded
+
+
+def _log_progress(fraction: float, message: str) -> None:
+    log.info("%3.0f%% %s", fraction * 100, message)
 
 
 def read_manifest(index_dir: Path) -> Manifest:
@@ -98,20 +126,22 @@ def read_manifest(index_dir: Path) -> Manifest:
         raise IndexCorruptError(f"unreadable manifest: {error}") from error
 
 
-def _manifest_for(
-    documents: list[SourceDocument], model_id: str, dimension: int, chunks: int, sections: dict[str, list[Section]] | None = None
-) -> Manifest:
+def _manifest_for(catalog: Catalog, model_id: str, dimension: int) -> Manifest:
+    sections: dict[str, int] = {}
+    for document in catalog.documents:
+        sections[document.file] = sections.get(document.file, 0) + len(document.sections)
     return Manifest(
-        corpus_fingerprint=corpus_fingerprint(documents),
+        corpus_fingerprint=corpus_fingerprint(list(catalog.sources.values())),
         model=model_id,
         dimension=dimension,
         chunking_version=CHUNKING_VERSION,
         built_at=time.time(),
         documents=[
-            {"name": d.name, "encoding": d.encoding, "sha256": d.fingerprint, "sections": len((sections or {}).get(d.name, []))}
-            for d in documents
+            {"name": d.name, "encoding": d.encoding, "sha256": d.fingerprint, "sections": sections.get(d.name, 0)}
+            for d in catalog.sources.values()
         ],
-        chunks=chunks,
+        chunks=len(catalog.chunks),
+        sentences=len(catalog.sentences),
     )
 
 
@@ -131,58 +161,63 @@ def _stale_reason(index_dir: Path, wanted: Manifest) -> str | None:
     return None
 
 
-def _nodes_for(chunks: list[Chunk]) -> list[TextNode]:
+def _node_for(chunk: Chunk) -> TextNode:
+    """A chunk as a llama-index node: its text under its heading path (what is embedded), and where it is."""
     from llama_index.core.schema import TextNode
 
-    nodes = []
-    for chunk in chunks:
-        section = chunk.section
-        metadata = {
-            "section": section.heading,
-            "document": section.document,
-            "heading_path": list(section.heading_path),
-            "start": chunk.start,
-            "end": chunk.end,
-            "section_start": section.start,
-            "section_end": section.end,
-            "line_start": section.line_start,
-            "line_end": section.line_end,
-        }
-        hidden = [key for key in metadata if key != "section"]
-        nodes.append(
-            TextNode(
-                id_=hashlib.sha1(chunk.chunk_id.encode("utf-8")).hexdigest(),
-                text=chunk.text,
-                metadata=metadata,
-                excluded_embed_metadata_keys=hidden,
-                excluded_llm_metadata_keys=hidden,
-                metadata_template="{value}",
-                text_template="{metadata_str}\n{content}",
-            )
-        )
-    return nodes
+    metadata = {"section": chunk.section.heading, "document": chunk.section.document, "start": chunk.start, "end": chunk.end}
+    hidden = [key for key in metadata if key != "section"]
+    return TextNode(
+        id_=node_id(chunk),
+        text=chunk.text,
+        metadata=metadata,
+        excluded_embed_metadata_keys=hidden,
+        excluded_llm_metadata_keys=hidden,
+        metadata_template="{value}",
+        text_template="{metadata_str}\n{content}",
+    )
 
 
-def _build(documents: list[SourceDocument], index_dir: Path, embed_model: BaseEmbedding, model_id: str, warnings: list[str]) -> LoadedIndex:
+def _embed(embed_model: BaseEmbedding, texts: list[str], progress: Progress, done: int, total: int) -> list[list[float]]:
+    """Passage vectors of ``texts`` in batches, reporting ``done + k`` of ``total`` texts and the rate."""
+    vectors: list[list[float]] = []
+    started = time.perf_counter()
+    for first in range(0, len(texts), EMBED_BATCH):
+        vectors += embed_model.get_text_embedding_batch(texts[first : first + EMBED_BATCH])
+        count = done + len(vectors)
+        rate = len(vectors) / max(time.perf_counter() - started, 1e-6)
+        progress(0.05 + 0.9 * count / total, f"向量 {count}/{total}（{rate:.0f} 段/秒）")
+    return vectors
+
+
+def _build(
+    catalog: Catalog, index_dir: Path, embed_model: BaseEmbedding, model_id: str, warnings: list[str], progress: Progress
+) -> LoadedIndex:
     import faiss
     from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.vector_stores.faiss import FaissVectorStore
 
-    sections = {document.name: parse_sections(document) for document in documents}
-    chunks = [chunk for name, found in sections.items() for chunk in chunk_sections(found, CHUNK_MAX_CHARS)]
-    if not chunks:
+    if not catalog.chunks:
         raise IndexBuildError("the corpus holds no text to index")
-    nodes = _nodes_for(chunks)
-    dimension = len(embed_model.get_text_embedding("维度"))
+    progress(0.05, f"{len(catalog.sources)} 个文件，{len(catalog.documents)} 篇文档，{len(catalog.chunks)} 个段落，{len(catalog.sentences)} 个句子")
+    nodes = [_node_for(chunk) for chunk in catalog.chunks]
+    total = len(nodes) + len(catalog.sentences)
+    texts = [node.get_content(metadata_mode="embed") for node in nodes]
+    for node, vector in zip(nodes, _embed(embed_model, texts, progress, 0, total)):
+        node.embedding = vector
+    sentence_texts = [f"{sentence.context}\n{sentence.text}" for sentence in catalog.sentences]
+    sentence_vectors = np.asarray(_embed(embed_model, sentence_texts, progress, len(nodes), total), dtype=np.float32)
+    dimension = len(nodes[0].embedding)
     vector_store = FaissVectorStore(faiss_index=faiss.IndexFlatIP(dimension))
     storage = StorageContext.from_defaults(vector_store=vector_store)
     index = VectorStoreIndex(nodes, storage_context=storage, embed_model=embed_model)
-    manifest = _manifest_for(documents, model_id, dimension, len(nodes), sections)
-    _persist_atomically(storage, manifest, index_dir)
-    return LoadedIndex(index, nodes, manifest, index_dir, {d.name: d for d in documents}, None, warnings)
+    manifest = _manifest_for(catalog, model_id, dimension)
+    _persist_atomically(storage, sentence_vectors, manifest, index_dir)
+    progress(1.0, "索引已写入")
+    return LoadedIndex(index, catalog, sentence_vectors, manifest, index_dir, None, warnings)
 
 
-def _persist_atomically(storage: Any, manifest: Manifest, index_dir: Path) -> None:
+def _persist_atomically(storage: Any, sentence_vectors: np.ndarray, manifest: Manifest, index_dir: Path) -> None:
     """Write into a fresh sibling folder, then swap it in: a crash never leaves a half-written index."""
     try:
         index_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -191,6 +226,7 @@ def _persist_atomically(storage: Any, manifest: Manifest, index_dir: Path) -> No
         raise IndexBuildError(f"cannot write the index folder {index_dir}: {error.strerror or error}") from error
     try:
         storage.persist(persist_dir=str(staging))
+        np.save(staging / SENTENCE_VECTORS, sentence_vectors)
         (staging / MANIFEST_NAME).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=1), encoding="utf-8")
         retired = index_dir.with_name(f".{index_dir.name}.retired-{os.getpid()}")
         if index_dir.exists():
@@ -202,7 +238,7 @@ def _persist_atomically(storage: Any, manifest: Manifest, index_dir: Path) -> No
         raise IndexBuildError(f"cannot write the index folder {index_dir}: {error.strerror or error}") from error
 
 
-def _load(index_dir: Path, embed_model: BaseEmbedding, documents: list[SourceDocument], warnings: list[str]) -> LoadedIndex:
+def _load(index_dir: Path, embed_model: BaseEmbedding, catalog: Catalog, warnings: list[str]) -> LoadedIndex:
     from llama_index.core import StorageContext, load_index_from_storage
     from llama_index.vector_stores.faiss import FaissVectorStore
 
@@ -211,16 +247,19 @@ def _load(index_dir: Path, embed_model: BaseEmbedding, documents: list[SourceDoc
         vector_store = FaissVectorStore.from_persist_dir(str(index_dir))
         storage = StorageContext.from_defaults(vector_store=vector_store, persist_dir=str(index_dir))
         index = load_index_from_storage(storage, embed_model=embed_model)
-    except Exception as error:  # faiss and llama-index raise many kinds on damaged files
+        sentence_vectors = np.load(index_dir / SENTENCE_VECTORS)
+    except Exception as error:  # faiss, numpy and llama-index raise many kinds on damaged files
         raise IndexCorruptError(f"{type(error).__name__}: {error}") from error
-    nodes = sorted(
-        (node for node in storage.docstore.docs.values()),
-        key=lambda node: (node.metadata.get("document", ""), node.metadata.get("start", 0)),
-    )
+    stored = set(storage.docstore.docs)
     vectors = vector_store.client.ntotal
-    if len(nodes) != manifest.chunks or vectors != manifest.chunks or vector_store.client.d != manifest.dimension:
+    expected = (len(catalog.chunks), len(catalog.chunks), len(catalog.sentences), manifest.dimension)
+    found = (len(stored), vectors, sentence_vectors.shape[0], vector_store.client.d)
+    if found != expected or sentence_vectors.shape[1:] != (manifest.dimension,):
         raise IndexCorruptError(
-            f"{vectors} vectors and {len(nodes)} nodes of dimension {vector_store.client.d}, "
-            f"the manifest says {manifest.chunks} of dimension {manifest.dimension}"
+            f"{vectors} vectors, {len(stored)} nodes and {sentence_vectors.shape[0]} sentence vectors of dimension "
+            f"{vector_store.client.d}, the corpus has {len(catalog.chunks)} chunks and {len(catalog.sentences)} "
+            f"sentences of dimension {manifest.dimension}"
         )
-    return LoadedIndex(index, nodes, manifest, index_dir, {d.name: d for d in documents}, None, warnings)
+    if stored != set(catalog.by_id):
+        raise IndexCorruptError("its nodes are not the corpus's chunks")
+    return LoadedIndex(index, catalog, sentence_vectors, manifest, index_dir, None, warnings)

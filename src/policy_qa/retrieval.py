@@ -1,25 +1,38 @@
-"""Hybrid retrieval: FAISS dense search and jieba-BM25, fused by reciprocal rank with heading-path matches."""
+"""Hybrid retrieval: FAISS dense search and jieba-BM25, fused by reciprocal rank, plus heading-path evidence.
+
+The question arrives profiled and embedded (``QuestionProfile`` and its e5 vector, computed once); hits are typed
+``Hit(chunk, score)``. ``HybridRetriever`` is also a llama-index ``BaseRetriever`` for callers that speak
+llama-index.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .tokens import PLAN_WORDS, RESULT_WORDS, content_terms, segment, years
+import numpy as np
+from llama_index.core.retrievers import BaseRetriever
+
+from .catalog import Catalog, node_id
+from .documents import Chunk, Document
+from .question import QuestionProfile, intent_of, profile_question
+from .settings import TUNING
+from .tokens import content_terms, segment
 
 if TYPE_CHECKING:
     from llama_index.core import VectorStoreIndex
-    from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from llama_index.core.retrievers import BaseRetriever
 
-RRF_K = 60
-# Heading evidence added to the fused score: all question words in the headings is worth about as much as a
-# first place in one ranking (1/61); agreeing on plan-vs-result about as much as climbing a few places.
-HEADING_WEIGHT = 0.01
-INTENT_WEIGHT = 0.003
-_ADMIN_SUFFIX = re.compile(r"(?<=..)[省市县区州旗盟]$")
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk and its fused score."""
+
+    chunk: Chunk
+    score: float
 
 
 def build_bm25(texts: list[str]):
@@ -32,98 +45,111 @@ def build_bm25(texts: list[str]):
     return index
 
 
-def report_of(node: TextNode) -> str:
-    """The report (first heading) a node belongs to."""
-    path = node.metadata.get("heading_path") or [""]
-    return path[0]
-
-
-def short_name(report: str) -> str:
-    """A report's name without its 市/县/区… suffix (「长河」 for 「长河市」), when two characters remain."""
-    return _ADMIN_SUFFIX.sub("", report)
-
-
-def reports_named_in(question: str, reports: list[str]) -> list[str]:
-    """Reports whose name the question uses, in full or without its suffix."""
-    return [r for r in reports if r and (r in question or (len(short_name(r)) >= 2 and short_name(r) in question))]
-
-
-def intent_of(text: str) -> str | None:
-    """「plan」 or 「result」 when ``text`` speaks of plans/targets or of achievements, else None."""
-    plan = sum(word in text for word in PLAN_WORDS)
-    result = sum(word in text for word in RESULT_WORDS) + ("了" in text)
-    if plan == result:
-        return None
-    return "plan" if plan > result else "result"
-
-
-def _rank(scores: dict[str, float]) -> dict[str, int]:
-    """Ranks from 1 of the positive scores; ties keep the (document) order of ``scores``, so runs are repeatable."""
-    ordered = sorted((node_id for node_id, score in scores.items() if score > 0), key=lambda i: -scores[i])
-    return {node_id: rank for rank, node_id in enumerate(ordered, start=1)}
+def _rank(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """1-based ranks by descending score of the allowed positive scores (0: unranked); ties keep corpus order."""
+    ranks = np.zeros(len(scores), dtype=np.int64)
+    candidates = np.flatnonzero(allowed & (scores > 0))
+    ordered = candidates[np.argsort(-scores[candidates], kind="stable")]
+    ranks[ordered] = np.arange(1, len(ordered) + 1)
+    return ranks
 
 
 class HybridRetriever(BaseRetriever):
-    """Dense + BM25 fused by reciprocal rank, plus heading-path evidence; scoped to the reports a question names."""
+    """Dense + BM25 ranks fused by reciprocal rank, plus credit for question words in the heading path, for
+    agreeing on plan versus result, and for belonging to a document the question names."""
 
-    def __init__(self, index: VectorStoreIndex, nodes: list[TextNode], top_k: int) -> None:
+    def __init__(self, index: VectorStoreIndex, catalog: Catalog, embed_model: BaseEmbedding, top_k: int) -> None:
         super().__init__()
-        self._index = index
-        self._nodes = {node.node_id: node for node in nodes}
-        self._order = [node.node_id for node in nodes]
-        self._reports = list(dict.fromkeys(report_of(node) for node in nodes))
+        self._catalog = catalog
+        self._embed_model = embed_model
         self.top_k = top_k
-        self._bm25 = build_bm25([f"{n.metadata['section']}\n{n.text}" for n in nodes])
+        self._chunks = catalog.chunks
+        position = {node_id(chunk): k for k, chunk in enumerate(self._chunks)}
+        # FAISS row → corpus position of its chunk.
+        self._faiss = index.vector_store.client
+        self._row_position = np.array(
+            [position[node] for _, node in sorted(index.index_struct.nodes_dict.items(), key=lambda kv: int(kv[0]))]
+        )
+        self._bm25 = build_bm25([f"{chunk.section.heading}\n{chunk.text}" for chunk in self._chunks])
+        self._headings = ["".join(chunk.section.heading_path[1:]) for chunk in self._chunks]
+        self._heading_intents = [intent_of(h) for h in self._headings]
+        self._texts = [chunk.text for chunk in self._chunks]
+        number = {id(document): k for k, document in enumerate(catalog.documents)}
+        self._document_number = np.array([number[id(catalog.document_of(chunk))] for chunk in self._chunks])
+        self._number = number
+        self._distinctive = lru_cache(maxsize=65536)(self._is_distinctive)
 
-    @property
-    def reports(self) -> list[str]:
-        return list(self._reports)
+    def embed(self, question: str) -> np.ndarray:
+        """The question's e5 query vector (normalised)."""
+        return np.asarray(self._embed_model.get_query_embedding(question), dtype=np.float32)
 
-    def retrieve_in(self, question: str, reports: list[str] | None, top_k: int | None = None) -> list[NodeWithScore]:
-        """The best ``top_k`` nodes for ``question``, restricted to ``reports`` when given."""
-        from llama_index.core.schema import NodeWithScore
+    def search(
+        self,
+        question: QuestionProfile,
+        query_vector: np.ndarray,
+        within: list[Document] | None = None,
+        named: list[Document] | None = None,
+        top_k: int | None = None,
+        names: frozenset[str] = frozenset(),
+    ) -> list[Hit]:
+        """The best ``top_k`` chunks for ``question``: only from ``within`` when given; chunks of ``named``
+        documents ranked up. ``names``: the document names the question uses (scoping deals with them, so they
+        are no topic words)."""
+        allowed = self._of(within) if within else np.ones(len(self._chunks), dtype=bool)
+        fused = np.zeros(len(self._chunks))
+        for ranks in (self._dense_ranks(query_vector, allowed), self._bm25_ranks(question, allowed)):
+            fused += np.where(ranks > 0, 1.0 / (TUNING.rrf_k + ranks), 0.0)
+        fused += self._heading_bonus(question, names)
+        if named:
+            fused += TUNING.named_weight * self._of(named)
+        fused = np.where(allowed, fused, 0.0)
+        best = np.argsort(-fused, kind="stable")[: top_k or self.top_k]
+        return [Hit(self._chunks[k], float(fused[k])) for k in best if fused[k] > 0]
 
-        allowed = [i for i in self._order if not reports or report_of(self._nodes[i]) in reports]
-        ranks = [self._dense_ranks(question, allowed), self._bm25_ranks(question, allowed)]
-        bonus = self._heading_bonus(question, allowed)
-        fused = {i: sum(1.0 / (RRF_K + r[i]) for r in ranks if i in r) + bonus[i] for i in allowed}
-        best = sorted((i for i in allowed if fused[i] > 0), key=lambda i: -fused[i])[: top_k or self.top_k]
-        return [NodeWithScore(node=self._nodes[i], score=fused[i]) for i in best]
+    def _of(self, documents: list[Document]) -> np.ndarray:
+        """Which chunks belong to one of ``documents``."""
+        return np.isin(self._document_number, [self._number[id(document)] for document in documents])
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        question = query_bundle.query_str
-        return self.retrieve_in(question, reports_named_in(question, self._reports) or None)
+        """llama-index's entry point: the whole corpus, nodes rebuilt from the hits."""
+        from llama_index.core.schema import NodeWithScore, TextNode
 
-    def _dense_ranks(self, question: str, allowed: list[str]) -> dict[str, int]:
-        hits = self._index.as_retriever(similarity_top_k=len(self._order)).retrieve(question)
-        scores = {hit.node.node_id: 1.0 + (hit.score or 0.0) for hit in hits}
-        return _rank({i: scores[i] for i in allowed if i in scores})
+        question = profile_question(query_bundle.query_str)
+        hits = self.search(question, self.embed(question.text))
+        return [
+            NodeWithScore(node=TextNode(id_=node_id(hit.chunk), text=hit.chunk.text, metadata={"section": hit.chunk.section.heading}), score=hit.score)
+            for hit in hits
+        ]
 
-    def _bm25_ranks(self, question: str, allowed: list[str]) -> dict[str, int]:
-        terms = segment(question)
+    def _dense_ranks(self, query_vector: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+        similarities, rows = self._faiss.search(query_vector.reshape(1, -1), len(self._chunks))
+        scores = np.zeros(len(self._chunks))
+        valid = rows[0] >= 0
+        scores[self._row_position[rows[0][valid]]] = 1.0 + similarities[0][valid]
+        return _rank(scores, allowed)
+
+    def _bm25_ranks(self, question: QuestionProfile, allowed: np.ndarray) -> np.ndarray:
+        terms = segment(question.text)
         if not terms:
-            return {}
-        scores = self._bm25.get_scores(terms)
-        return _rank({i: float(scores[n]) for n, i in enumerate(self._order) if i in allowed})
+            return np.zeros(len(self._chunks), dtype=np.int64)
+        return _rank(np.asarray(self._bm25.get_scores(terms), dtype=float), allowed)
 
     def _is_distinctive(self, term: str) -> bool:
-        """Whether at most half of the chunks use ``term``: 「项目」 in a heading says little, 「要素保障」 a lot."""
-        return sum(term in node.text for node in self._nodes.values()) * 2 <= len(self._nodes)
+        """Whether few enough chunks use ``term``: 「项目」 in a heading says little, 「要素保障」 a lot."""
+        return sum(term in text for text in self._texts) <= TUNING.distinctive_share * len(self._texts)
 
-    def _heading_bonus(self, question: str, allowed: list[str]) -> dict[str, float]:
-        """Credit for distinctive question words in a chunk's headings below the report (a topic, a year) and
-        for agreeing with the question on plan versus result. The report itself is matched by scoping."""
+    def _heading_bonus(self, question: QuestionProfile, names: frozenset[str]) -> np.ndarray:
+        """Credit for distinctive question words in a chunk's headings below the document (a topic, a year) and
+        for agreeing with the question on plan versus result. The document itself is matched by scoping."""
         terms = [
-            t for t in content_terms(question)
-            if len(t) >= 2 and not any(t in r for r in self._reports) and self._is_distinctive(t)
+            t for t in content_terms(question.text)
+            if len(t) >= 2 and not any(t in name for name in names) and self._distinctive(t)
         ]
-        terms += years(question)
+        terms += list(question.years)
         total = sum(map(len, terms))
-        wanted = intent_of(question)
-        bonus = {}
-        for i in allowed:
-            headings = "".join(self._nodes[i].metadata["heading_path"][1:])
+        bonus = np.zeros(len(self._chunks))
+        for k, headings in enumerate(self._headings):
             share = sum(len(t) for t in terms if t in headings) / total if total else 0.0
-            agrees = wanted is not None and intent_of(headings) == wanted
-            bonus[i] = HEADING_WEIGHT * share + INTENT_WEIGHT * agrees
+            agrees = question.intent is not None and self._heading_intents[k] == question.intent
+            bonus[k] = TUNING.heading_weight * share + TUNING.intent_weight * agrees
         return bonus

@@ -1,7 +1,7 @@
 """What a reader checks an answer against: a cited sentence inside its section, and questions the corpus answers.
 
-Both are read from the index's nodes (their heading paths and section offsets) and the normalised documents,
-so a page or a client only renders them.
+Both are read from the catalog (sections with their heading paths and offsets, and the normalised files), so a
+page or a client only renders them.
 """
 
 from __future__ import annotations
@@ -11,15 +11,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .answer import Citation, Passage
-from .documents import SourceDocument
 from .errors import PolicyQAError
 from .repair import ITEM_MARKER
 from .tokens import years
 
 if TYPE_CHECKING:
-    from llama_index.core.schema import TextNode
+    from .catalog import Catalog
+    from .documents import Document
 
 _FIRST_CLAUSE = re.compile(r"[，,；;：:]")
+# A document name this short is what users call it; a longer one (a title) is called by the place it names.
+SHORT_NAME = 6
 
 
 @dataclass(frozen=True)
@@ -45,48 +47,49 @@ class SourceView:
         return self.text[: self.highlight_start], self.text[self.highlight_start : self.highlight_end], self.text[self.highlight_end :]
 
 
-def source_view(item: Citation | Passage, nodes: list[TextNode], documents: dict[str, SourceDocument]) -> SourceView:
+def source_view(item: Citation | Passage, catalog: Catalog) -> SourceView:
     """The section holding ``item``: a citation's quote highlighted in it, a passage's section as it is.
 
     Raises ``PolicyQAError`` when the index no longer holds that document or offset (it was rebuilt since).
     """
-    document = documents.get(item.document)
-    meta = next(
+    section = next(
         (
-            n.metadata
-            for n in nodes
-            if n.metadata["document"] == item.document
-            and n.metadata["section"] == item.section
-            and n.metadata["section_start"] <= item.start < n.metadata["section_end"]
+            chunk.section
+            for chunk in catalog.chunks
+            if chunk.section.document == item.document
+            and chunk.section.heading == item.section
+            and chunk.section.start <= item.start < chunk.section.end
         ),
         None,
     )
-    if document is None or meta is None:
+    if section is None:
         raise PolicyQAError(f"「{item.document}」中已找不到这一段（索引可能已经重建），请重新提问。")
-    start, end = meta["section_start"], meta["section_end"]
+    start, end = section.start, section.end
     highlight = (item.start - start, min(item.end, end) - start) if isinstance(item, Citation) else (None, None)
     return SourceView(
         document=item.document,
         section=item.section,
-        text=document.text[start:end],
+        text=section.text,
         highlight_start=highlight[0],
         highlight_end=highlight[1],
-        line_start=meta["line_start"],
-        line_end=meta["line_end"],
+        line_start=section.line_start,
+        line_end=section.line_end,
     )
 
 
-def candidate_questions(nodes: list[TextNode]) -> list[str]:
-    """One question per titled item of the corpus, 「<report><year><item topic>的情况如何？」, reports taking turns.
+def candidate_questions(catalog: Catalog) -> list[str]:
+    """One question per titled item of the corpus, 「<document><year><item topic>的情况如何？」, documents taking
+    turns.
 
-    The topic is the item's title without its marker (一是, （一）, 1.) and cut at its first clause.
+    The document is called by its name, or by the place it is named for when its name is a long title; the topic
+    is the item's title without its marker (一是, （一）, 1.) and cut at its first clause.
     """
     per_report: dict[str, list[str]] = {}
-    for node in nodes:
-        path = node.metadata["heading_path"]
-        if len(path) < 3:
+    for chunk in catalog.chunks:
+        path = chunk.section.heading_path
+        if len(path) < 3 or chunk.section.article:
             continue
-        report, part, item = path[0], path[1], path[-1]
+        report, part, item = _called(catalog.document_of(chunk)), path[1], path[-1]
         marker = ITEM_MARKER.match(item)
         topic = _FIRST_CLAUSE.split(item[marker.end() if marker else 0 :], maxsplit=1)[0].lstrip("在").strip()
         if len(topic) < 2:
@@ -98,3 +101,11 @@ def candidate_questions(nodes: list[TextNode]) -> list[str]:
             questions.append(question)
     lists = list(per_report.values())
     return [q for round_ in range(max(map(len, lists), default=0)) for q in (lst[round_] for lst in lists if round_ < len(lst))]
+
+
+def _called(document: Document) -> str:
+    """What a user calls a document: its name, or for a long title the first alias naming a place."""
+    if len(document.name) <= SHORT_NAME:
+        return document.name
+    return next((alias for alias in document.aliases if len(alias) <= SHORT_NAME), document.name)
+

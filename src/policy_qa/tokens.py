@@ -14,8 +14,11 @@ STOPWORDS = frozenset(
 )
 
 # Words that mark a question or a section as being about plans (future) or results (past).
-PLAN_WORDS = ("计划", "目标", "打算", "安排", "力争", "预计", "将要", "要求", "明年", "下一步", "今后", "思路")
-RESULT_WORDS = ("成绩", "成效", "完成", "建成", "实现", "取得", "情况", "总结", "回顾", "已经", "达到", "累计")
+PLAN_WORDS = ("计划", "目标", "打算", "安排", "力争", "预计", "将要", "要求", "明年", "下一步", "今后", "思路", "任务", "准备")
+RESULT_WORDS = ("成绩", "成效", "完成", "建成", "实现", "取得", "情况", "总结", "回顾", "已经", "达到", "累计", "去年", "上年")
+# Years said relative to the reader's now (「去年」「今年」): their year depends on when the document was written, so
+# they are never checked against the evidence as names are; 「去年」/「明年」 do say result or plan.
+RELATIVE_YEARS = ("前年", "去年", "今年", "明年", "后年", "当年", "本年", "上年")
 
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
@@ -49,12 +52,17 @@ def content_terms(text: str) -> list[str]:
     return list(seen)
 
 
-def place_names(text: str) -> list[str]:
-    """Place names jieba's part-of-speech tagger finds in ``text`` (tag ``ns``)."""
+_ENTITY_TAGS = ("ns", "nr", "nt", "nz")
+
+
+def entity_names(text: str) -> list[str]:
+    """Places, people, organisations and other proper names jieba's part-of-speech tagger finds in ``text``
+    (tags ``ns`` ``nr`` ``nt`` ``nz``), two characters or more, without repeats."""
     from jieba import posseg
 
     _jieba()
-    return [pair.word for pair in posseg.lcut(text) if pair.flag == "ns" and len(pair.word) >= 2]
+    words = (pair.word for pair in posseg.lcut(text) if pair.flag in _ENTITY_TAGS and len(pair.word) >= 2)
+    return list(dict.fromkeys(words))
 
 
 def years(text: str) -> list[str]:
@@ -88,3 +96,12 @@ def is_naming_word(term: str) -> bool:
     _jieba()
     pairs = posseg.lcut(term)
     return bool(pairs) and pairs[-1].flag.startswith(_NAMING_TAGS)
+
+
+def word_boundaries(text: str) -> set[int]:
+    """Offsets of ``text`` where a jieba word (accurate mode) starts or ends."""
+    boundaries, position = {0}, 0
+    for token in _jieba().lcut(text):
+        position += len(token)
+        boundaries.add(position)
+    return boundaries

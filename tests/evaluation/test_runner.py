@@ -44,12 +44,9 @@ def test_reports_are_written(run, tmp_path):
     assert len(details.read_text(encoding="utf-8").splitlines()) == 3
 
 
-def test_thresholds_fail_when_a_metric_is_missed(run, tmp_path):
-    thresholds = tmp_path / "t.json"
-    thresholds.write_text(json.dumps({"min": {"answer_accuracy": 0.9}, "max": {"wrong_figures": 0.0}}))
-    assert check_thresholds(run.summary, thresholds) == []
-    thresholds.write_text(json.dumps({"min": {"answer_accuracy": 1.01}, "max": {"latency_ms_p50": 0.0}}))
-    failures = check_thresholds(run.summary, thresholds)
+def test_thresholds_fail_when_a_metric_is_missed(run):
+    assert check_thresholds(run.summary, {"min": {"answer_accuracy": 0.9}, "max": {"wrong_figures": 0.0}}) == []
+    failures = check_thresholds(run.summary, {"min": {"answer_accuracy": 1.01}, "max": {"latency_ms_p50": 0.0}})
     assert len(failures) == 2 and failures[0].startswith("answer_accuracy = 1.0 < 1.01")
 
 
@@ -63,7 +60,7 @@ def test_llm_run_puts_extractive_and_citation_query_engine_beside_ours(qa):
 
     with FakeOpenAI(content="2023年，临汾市开发区建成标准化厂房37.9万平方米[1]。") as fake:
         settings = LLMSettings(base_url=fake.base_url, model="fake-model", timeout_s=5.0, max_retries=0)
-        engine = PolicyQA(qa.settings, qa._loaded, qa.embed_model, "llm", settings)
+        engine = qa.with_answerer("llm", settings)
         run = run_evaluation(engine, ITEMS[:1], dataset="mini.jsonl", with_peers=True)
         peer_prompts = [r["messages"][-1]["content"] for r in fake.requests if "Source 1:" in r["messages"][-1]["content"]]
     systems = run.summary["systems"]

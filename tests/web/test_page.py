@@ -35,7 +35,7 @@ class _Failing:
 
 @pytest.fixture
 def page(qa) -> ChatPage:
-    return ChatPage(PolicyQA(qa.settings, qa._loaded, qa.embed_model, "extractive"))
+    return ChatPage(qa.with_answerer("extractive"))
 
 
 def test_answer_links_its_citation_and_the_panel_highlights_the_quote(page):
@@ -47,7 +47,7 @@ def test_answer_links_its_citation_and_the_panel_highlights_the_quote(page):
 
 
 def test_follow_up_uses_the_conversation(page):
-    state = _final(page, "临汾标准化厂房建了多少？")
+    state = _final(page, "临汾开发区规上工业增加值同比增长了多少？")
     box, chat, sources, turns, history = _final(page, "那晋城呢？", *state[1:2], *state[3:])
     assert len(chat) == 4 and "按「晋城" in chat[3]["content"]
     assert 'href="#src-2-1"' in chat[3]["content"] and sources.index('id="turn-2"') < sources.index('id="turn-1"')
@@ -77,7 +77,7 @@ def test_engine_errors_become_a_friendly_message_and_the_traceback_goes_to_the_l
 
 
 def test_modes_offer_the_remote_endpoint_only_when_configured(qa, monkeypatch):
-    engine = PolicyQA(qa.settings, qa._loaded, qa.embed_model, "extractive")
+    engine = qa.with_answerer("extractive")
     warmed = []
     monkeypatch.setattr(engine, "warm_up", lambda: warmed.append(True))
     assert [mode for _, mode in ChatPage(engine).mode_choices()] == ["extractive", "local"]

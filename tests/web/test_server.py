@@ -54,7 +54,7 @@ def test_password_protected_page_answers_only_with_the_password_and_connects_now
 
     global _outside
     _outside = []
-    engine = PolicyQA(qa.settings, qa._loaded, qa.embed_model, "extractive")
+    engine = qa.with_answerer("extractive")
     port = free_port()
     demo = start(engine, port=port, auth=("anna", "s3cret"), block=False)
     try:

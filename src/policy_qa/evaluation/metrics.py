@@ -122,6 +122,7 @@ def answer_summary(
     unanswerable = [answer for item, answer in zip(items, answers) if not item.answerable]
     refused = [answer for answer in answers if answer.refused]
     correct_refusals = sum(answer.refused for answer in unanswerable)
+    near_misses = [answer for item, answer in zip(items, answers) if item.category == "near_miss"]
     return {
         "answer_accuracy": _ratio(sum(is_correct(i, a) for i, a in zip(items, answers)), len(items)),
         "answerable_accuracy": _ratio(sum(is_correct(i, a) for i, a in zip(items, answers) if i.answerable), len(answerable)),
@@ -131,6 +132,7 @@ def answer_summary(
         "refusal_precision": _ratio(correct_refusals, len(refused)),
         "refusal_recall": _ratio(correct_refusals, len(unanswerable)),
         "false_refusal_rate": _ratio(sum(answer.refused for answer in answerable), len(answerable)),
+        "near_miss_refusal": _ratio(sum(answer.refused for answer in near_misses), len(near_misses)),
         "answer_chars_median": statistics.median(len(_MARKER.sub("", a.text)) for a in answers) if answers else None,
         "llm_answers": _ratio(sum(a.answerer == "llm" for a in answers), len(answers)),
         "first_token_ms_p50": _percentile(first_token_ms or [], 0.5),

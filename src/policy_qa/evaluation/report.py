@@ -19,6 +19,7 @@ _ROWS = (
     ("refusal_precision", "refusal precision"),
     ("refusal_recall", "refusal recall"),
     ("false_refusal_rate", "refusals of answerable questions ↓"),
+    ("near_miss_refusal", "near-miss questions refused (the figure is another's)"),
     ("answer_chars_median", "answer length, median characters"),
     ("llm_answers", "answers written by the LLM (rest: extractive fallback)"),
     ("first_token_ms_p50", "time to first token p50, ms"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -125,9 +124,8 @@ def _timed_ask(qa: PolicyQA, question: str) -> tuple[Answer, float, float]:
     raise AssertionError("ask_stream always ends with an Answer")
 
 
-def check_thresholds(summary: dict[str, Any], thresholds_path: Path) -> list[str]:
-    """Metrics of ``policy-qa`` below their ``min`` or above their ``max`` in the thresholds file."""
-    thresholds = json.loads(thresholds_path.read_text(encoding="utf-8"))
+def check_thresholds(summary: dict[str, Any], thresholds: dict[str, dict[str, float]]) -> list[str]:
+    """Metrics of ``policy-qa`` below their ``min`` or above their ``max`` in ``thresholds``."""
     ours = summary["systems"][OURS]
     failures = []
     for metric, floor in thresholds.get("min", {}).items():
