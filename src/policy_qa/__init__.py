@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .answer import Answer, Citation, Passage
 from .errors import (
     EmptyCorpusError,
     IndexBuildError,
@@ -18,6 +17,7 @@ from .errors import (
     PolicyQAError,
     UnreadableFileError,
 )
+from .schema import Answer, Citation, Passage
 
 if TYPE_CHECKING:
     from .engine import IndexInfo, PolicyQA

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from .errors import InvalidQuestionError, PolicyQAError
 
 if TYPE_CHECKING:
-    from .answer import Answer
     from .engine import PolicyQA
-    from .llm import LLMSettings
+    from .models.llm_client import LLMSettings
+    from .schema import Answer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _llm_settings(args: argparse.Namespace) -> LLMSettings:
-    from .llm import LLMSettings
+    from .models.llm_client import LLMSettings
 
     return LLMSettings.from_env(
         base_url=getattr(args, "llm_base_url", None),
@@ -89,7 +89,7 @@ def _engine(args: argparse.Namespace, *, rebuild: bool = False, top_k: int | Non
 
 def _print_stream(engine: PolicyQA, question: str) -> Answer:
     """Print the streamed draft on stderr as it comes; return the final answer (printed on stdout after)."""
-    from .answer import Answer
+    from .schema import Answer
 
     for item in engine.ask_stream(question):
         if isinstance(item, Answer):
@@ -183,7 +183,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "ask":
-        from .question import validate_question
+        from .answer.question import validate_question
 
         validate_question(args.question)  # fail fast, before loading any model
         if args.top_k is not None and args.top_k < 1:

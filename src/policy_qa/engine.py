@@ -10,26 +10,26 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from .answer import Answer, Citation, Drafted, Passage
-from .catalog import Catalog
-from .conversation import rewrite_follow_up
-from .corpus_admin import check_uploads, copy_into, remove
-from .embedder import choose_embedding, load_embedding
-from .evidence import EvidenceFinder, ScopeEvidence, TermWeights
-from .extractive import ExtractiveAnswerer
-from .index_store import LoadedIndex, Progress, load_or_build
-from .llm import ChatClient, LLMError, LLMSettings
-from .llm_answerer import LLMAnswerer
-from .question import QuestionProfile, profile_question, validate_question
-from .retrieval import Hit, HybridRetriever
-from .scoping import names_in, scopes_for
+from .answer.conversation import rewrite_follow_up
+from .answer.evidence import EvidenceFinder, ScopeEvidence, TermWeights
+from .answer.extractive import ExtractiveAnswerer
+from .answer.llm import LLMAnswerer
+from .answer.question import QuestionProfile, profile_question, validate_question
+from .answer.retrieval import Hit, HybridRetriever
+from .answer.scoping import names_in, scopes_for
+from .answer.sources import SourceView, candidate_questions, source_view
+from .index.catalog import Catalog
+from .index.corpus_admin import check_uploads, copy_into, remove
+from .index.embedder import choose_embedding, load_embedding
+from .index.store import LoadedIndex, Progress, load_or_build
+from .models.llm_client import ChatClient, LLMError, LLMSettings
+from .schema import Answer, Citation, Drafted, Passage
 from .settings import EngineSettings
-from .sources import SourceView, candidate_questions, source_view
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-    from .local_llm import LocalLLMServer
+    from .models.local_llm import LocalLLMServer
 
 ANSWERERS = ("extractive", "llm")
 
@@ -216,7 +216,7 @@ class PolicyQA:
         if self._client is None:
             settings = self._llm_settings
             if settings.is_local:
-                from .local_llm import MODEL_ALIAS, LocalLLMServer
+                from .models.local_llm import MODEL_ALIAS, LocalLLMServer
 
                 try:
                     self._local_server = LocalLLMServer()

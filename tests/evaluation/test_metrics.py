@@ -1,6 +1,5 @@
 """Scoring rules of the evaluation, on hand-made answers: each rule can fail."""
 
-from policy_qa.answer import Answer, Citation
 from policy_qa.evaluation.dataset import EvalItem
 from policy_qa.evaluation.metrics import (
     answer_summary,
@@ -9,6 +8,7 @@ from policy_qa.evaluation.metrics import (
     is_correct,
     retrieval_summary,
 )
+from policy_qa.schema import Answer, Citation
 
 
 def _item(answerable=True, required=("37.9万平方米",), evidence=("建成标准化厂房37.9万平方米",)):

@@ -54,7 +54,7 @@ def test_llm_run_puts_extractive_and_citation_query_engine_beside_ours(qa):
     from policy_qa import PolicyQA
     from policy_qa.evaluation.peers import CitationPeer
     from policy_qa.evaluation.runner import OURS_EXTRACTIVE
-    from policy_qa.llm import LLMSettings
+    from policy_qa.models.llm_client import LLMSettings
 
     from ..fake_openai import FakeOpenAI
 

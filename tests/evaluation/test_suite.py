@@ -2,8 +2,8 @@
 
 import json
 
+from policy_qa.evaluation.runner import OURS, EvalRun
 from policy_qa.evaluation.suite import load_suite, suite_markdown
-from policy_qa.evaluation.runner import EvalRun, OURS
 
 from ..conftest import ROOT
 
@@ -29,8 +29,9 @@ def test_table_has_a_row_per_set_and_system():
     run = EvalRun("c", "q.jsonl", "extractive", "test")
     run.summary = {"questions": 3, "answerable": 2, "systems": {OURS: {"answer_accuracy": 0.5, "hit@1": 1.0},
                                                                  "BM25": {"hit@1": 0.5}}}
-    from policy_qa.evaluation.suite import EvalSet
     from pathlib import Path
+
+    from policy_qa.evaluation.suite import EvalSet
 
     table = suite_markdown([(EvalSet("news", Path("c"), Path("q.jsonl")), run)], ["x: skipped"], "test")
     assert "| news | policy-qa | 3 | 0.500 |" in table and "| news | BM25 |  | — |" in table and "- x: skipped" in table

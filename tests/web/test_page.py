@@ -9,9 +9,9 @@ import gradio as gr
 import pytest
 
 from policy_qa import PolicyQA, PolicyQAError
-from policy_qa.answer import Answer, Citation
-from policy_qa.llm import LLMSettings
-from policy_qa.sources import SourceView
+from policy_qa.answer.sources import SourceView
+from policy_qa.models.llm_client import LLMSettings
+from policy_qa.schema import Answer, Citation
 from policy_qa.web.page import UNEXPECTED, ChatPage
 
 

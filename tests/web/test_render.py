@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from policy_qa.answer import Answer, Citation
-from policy_qa.sources import SourceView
+from policy_qa.answer.sources import SourceView
+from policy_qa.schema import Answer, Citation
 from policy_qa.web import render
 
 

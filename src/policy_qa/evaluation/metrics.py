@@ -10,8 +10,8 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from ..answer import Answer
-from ..figures import numbers_of
+from ..schema import Answer
+from ..text.figures import numbers_of
 from .dataset import EvalItem
 
 _MARKER = re.compile(r"\[(\d+)\]")

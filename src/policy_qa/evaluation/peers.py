@@ -17,11 +17,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..answer import Answer, Citation
-from ..llm import ChatClient, LLMError
-from ..retrieval import build_bm25
+from ..answer.retrieval import build_bm25
+from ..models.llm_client import ChatClient, LLMError
+from ..schema import Answer, Citation
 from ..settings import enforce_offline
-from ..tokens import segment
+from ..text.tokens import segment
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..answer import Answer
+from ..schema import Answer
 from .dataset import EvalItem
 from .metrics import (
     answer_summary,

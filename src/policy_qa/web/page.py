@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from ..answer import Answer
+from ..answer.question import validate_question
 from ..errors import InvalidQuestionError, PolicyQAError
-from ..llm import LLMSettings
-from ..question import validate_question
-from . import render
+from ..models.llm_client import LLMSettings
+from ..schema import Answer
+from ..web import render
 
 if TYPE_CHECKING:
     from ..engine import PolicyQA

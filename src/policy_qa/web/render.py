@@ -14,9 +14,9 @@ from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..answer import Answer
+    from ..answer.sources import SourceView
     from ..engine import IndexInfo
-    from ..sources import SourceView
+    from ..schema import Answer
 
 MODE_LABELS = {"extractive": "原文摘录", "local": "本地模型", "remote": "远程接口"}
 SOURCES_PLACEHOLDER = '<div class="sources empty">提问后，这里会列出答案引用的段落，并高亮被引用的原句。</div>'

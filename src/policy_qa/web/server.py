@@ -6,8 +6,8 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-from ..corpus_admin import MAX_UPLOAD_BYTES
 from ..errors import PolicyQAError
+from ..index.corpus_admin import MAX_UPLOAD_BYTES
 from ..network import is_loopback_host
 from .page import CHAT_CONCURRENCY, build_page, warm_up_in_background
 from .style import CSS, SCRIPT, theme
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import gradio as gr
 
     from ..engine import PolicyQA
-    from ..llm import LLMSettings
+    from ..models.llm_client import LLMSettings
 
 log = logging.getLogger("policy_qa.web")
 

@@ -1,0 +1,1 @@
+"""Answer: question profile, scoping, retrieval, evidence, answerability, extractive and LLM answers, verification."""

@@ -1,0 +1,230 @@
+"""The evidence stage: the sentences of the retrieved chunks that could answer the question, scored once.
+
+Each candidate sentence gets its features (weighted coverage of the question's words, shared character bigrams,
+semantic similarity of its e5 vector to the question's, whether it holds the kind of answer asked for, the
+question's years and names it lacks) and a score that ranks it. One ``ScopeEvidence`` per scope is handed to the
+answerability decision, both answerers, the passage ranking and the checks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..index.catalog import Catalog, Sentence
+from ..schema import Chunk
+from ..settings import TUNING
+from ..text.repair import BYLINE
+from ..text.tokens import char_bigrams, is_naming_word, years
+from .question import QuestionProfile, intent_of, stated_intent
+from .retrieval import Hit
+from .typed_spans import holds_answer_kind
+
+# A place said with a generic suffix is the place: 「某某地区」 is 「某某」, 「某某市」 is 「某某」.
+_GENERIC_SUFFIX = re.compile(r"(?:地区|地方|一带|方面|市|省|县|区|州)$")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A candidate sentence from the chunk ranked ``rank`` (0 first) in its scope, with its features:
+    ``uncovered`` the weight of the heaviest question word its context lacks (0: it has them all);
+    ``missing`` years and names of the question its context lacks; ``intent_conflict`` when the question says it
+    asks for a plan and the evidence's headings say it is a result, or the other way round."""
+
+    sentence: Sentence
+    chunk: Chunk
+    rank: int
+    coverage: float
+    overlap: float
+    similarity: float
+    uncovered: float
+    holds_kind: bool
+    missing: tuple[str, ...]
+    intent_conflict: bool
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
+
+
+@dataclass(frozen=True)
+class ScopeEvidence:
+    """The evidence of one scope: ``label`` names the document of a comparison's scope (None: one scope)."""
+
+    label: str | None
+    hits: tuple[Hit, ...]
+    ranked: tuple[Evidence, ...]
+
+    @property
+    def best(self) -> Evidence | None:
+        return self.ranked[0] if self.ranked else None
+
+    def passages(self) -> list[Hit]:
+        """The scope's chunks re-ranked by their best sentence's score, so the first passage is the answer's."""
+        best: dict[int, float] = {}
+        for evidence in self.ranked:
+            best.setdefault(id(evidence.chunk), evidence.score)
+        ranked = sorted(self.hits, key=lambda hit: -best.get(id(hit.chunk), 0.0))
+        return [Hit(hit.chunk, round(best.get(id(hit.chunk), 0.0), 4)) for hit in ranked]
+
+
+class TermWeights:
+    """Inverse chunk frequency of words over the corpus (heading path and text), cached per word.
+
+    A word the corpus never uses weighs most when it names a topic (「税收」: the corpus does not cover it), and
+    little when it is a filler of spoken Chinese (「现在」「真正」「找」).
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._texts = [f"{chunk.section.heading}\n{chunk.text}" for chunk in catalog.chunks]
+        self._weight = lru_cache(maxsize=65536)(self._compute)
+
+    def _compute(self, term: str) -> float:
+        frequency = sum(term in text for text in self._texts)
+        if frequency == 0 and not is_naming_word(term):
+            return TUNING.filler_weight
+        return math.log((len(self._texts) + 1) / (frequency + 0.5)) + 0.1
+
+    def __call__(self, term: str) -> float:
+        return self._weight(term)
+
+    def used(self, term: str) -> bool:
+        """Whether any chunk uses ``term``."""
+        return any(term in text for text in self._texts)
+
+
+class EvidenceFinder:
+    """Scores the sentences of a scope's top chunks against a question."""
+
+    def __init__(self, catalog: Catalog, sentence_vectors: np.ndarray, weights: TermWeights) -> None:
+        self._catalog = catalog
+        self._vectors = sentence_vectors
+        self.weight = weights
+        # Names of documents whose headings carry years other than the name's (「2024年工作回顾」 in a report named
+        # for 2025): their name's year is not the evidence's.
+        self._dated_by_headings = {
+            document.name
+            for document in catalog.documents
+            if {y for section in document.sections for y in years(" ".join(section.heading_path[1:]))} - set(years(document.name))
+        }
+
+    def find(
+        self,
+        question: QuestionProfile,
+        query_vector: np.ndarray,
+        hits: list[Hit],
+        label: str | None = None,
+        document_names: frozenset[str] = frozenset(),
+    ) -> ScopeEvidence:
+        """The scope's candidate sentences, best first (a sentence shared by overlapping chunks counted once).
+
+        ``document_names``: the names of documents the question uses, which scoping has dealt with: the evidence
+        need not repeat them (a comparison's scope holds one of the two cities it names)."""
+        terms = [t for t in question.terms if not t.isdigit()]
+        weights = {term: self.weight(term) for term in terms}
+        total = sum(weights.values()) or 1.0
+        question_bigrams = char_bigrams(question.text)
+        seen: set[int] = set()
+        candidates = []
+        for rank, hit in enumerate(hits[: TUNING.evidence_chunks]):
+            chunk = hit.chunk
+            context = f"{_below_document(chunk)}\n{chunk.text}\n{self._catalog.document_of(chunk).name}"
+            titles = set(chunk.section.heading_path)
+            for sentence in self._catalog.sentences_of(chunk):
+                if sentence.number in seen or sentence.text.rstrip("。：:") in titles or BYLINE.fullmatch(sentence.text):
+                    continue  # counted already, or a heading or byline: it says where, not what
+                seen.add(sentence.number)
+                evidence = self._score(
+                    question, sentence, chunk, rank, context, weights, total, question_bigrams, query_vector, document_names
+                )
+                candidates.append(evidence)
+        return ScopeEvidence(label, tuple(hits), tuple(sorted(candidates, key=lambda e: -e.score)))
+
+    def _score(
+        self,
+        question: QuestionProfile,
+        sentence: Sentence,
+        chunk: Chunk,
+        rank: int,
+        context: str,
+        weights: dict[str, float],
+        total: float,
+        question_bigrams: set[str],
+        query_vector: np.ndarray,
+        document_names: frozenset[str],
+    ) -> Evidence:
+        text = sentence.text
+        if sentence.section.table_header:
+            context = f"{sentence.section.table_header}\n{context}"
+        covered = sum(w for t, w in weights.items() if t in text)
+        covered += TUNING.context_credit * sum(w for t, w in weights.items() if t not in text and t in context)
+        covered += TUNING.partial_credit * sum(w * _char_share(t, text) for t, w in weights.items() if t not in context)
+        coverage = covered / total
+        uncovered = max((w for t, w in weights.items() if t not in context and _char_share(t, text) < 1), default=0.0)
+        overlap = len(question_bigrams & char_bigrams(text)) / (len(question_bigrams) or 1)
+        similarity = float(self._vectors[sentence.number] @ query_vector)
+        holds_kind = holds_answer_kind(question.asks, text, question.unit)
+        headings = _below_document(chunk)
+        intent = intent_of(headings) or intent_of(text)
+        stated = stated_intent(headings)
+        conflict = question.stated is not None and stated is not None and stated != question.stated
+        score = (
+            coverage
+            + TUNING.overlap_weight * overlap
+            + TUNING.similarity_weight * similarity
+            + TUNING.rank_prior / (1 + rank)
+            + TUNING.label_bonus * _labelled_by_question(text, question.text)
+            + TUNING.kind_bonus * holds_kind
+            + TUNING.intent_bonus * (question.intent is not None and intent == question.intent)
+        )
+        missing = self._missing(question, context, document_names)
+        return Evidence(sentence, chunk, rank, coverage, overlap, similarity, uncovered, holds_kind, missing, conflict, score)
+
+    def _missing(self, question: QuestionProfile, context: str, document_names: frozenset[str]) -> tuple[str, ...]:
+        """Years and names the question asks about that the evidence's context does not support.
+
+        ``context`` is the evidence's section headings below the document and its chunk's text, then the
+        document's name. A year must be in the first part, or in the name of a document whose headings carry no
+        other year (a statistics bulletin's year is its figures'; a work report named for 2025 reviews 2024 under a
+        heading that says so). A name (a place, body or other proper name of the question, without a generic
+        suffix such as 「市」 「地区」) may be anywhere, in full or spelled out (「经开区」 in 「经济技术开发区」:
+        an abbreviation keeps its characters in order).
+        """
+        own, _, name = context.rpartition("\n")
+        if name not in self._dated_by_headings:
+            own = context
+        missing = [f"{year}年" for year in question.years if year not in own]
+        for entity in question.places:
+            core = _GENERIC_SUFFIX.sub("", entity) if len(entity) > 2 else entity
+            if entity in document_names or core in document_names or entity.isdigit():
+                continue
+            if core not in context and not _abbreviates(core, context):
+                missing.append(entity)
+        return tuple(missing)
+
+
+def _below_document(chunk: Chunk) -> str:
+    """The chunk's heading path without the document's name."""
+    return " ".join(chunk.section.heading_path[1:])
+
+
+def _char_share(term: str, text: str) -> float:
+    """Share of the characters of ``term`` that ``text`` holds."""
+    return sum(char in text for char in term) / len(term)
+
+
+def _labelled_by_question(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` is a 「label：value」 line whose label the question uses."""
+    label, colon, _ = sentence.partition("：")
+    return bool(colon) and 2 <= len(label) <= 16 and label in question
+
+
+def _abbreviates(name: str, text: str) -> bool:
+    """Whether ``text`` holds the characters of ``name`` in order within a short window (an abbreviation)."""
+    pattern = "[^，。；\n]{0,4}".join(map(re.escape, name))
+    return re.search(pattern, text) is not None

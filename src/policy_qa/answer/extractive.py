@@ -1,0 +1,304 @@
+"""The extractive answerer: the clauses of the best evidence that answer the question, cited, or a refusal.
+
+No model is involved: every word of an answer body is copied from the corpus, so every figure it shows is in
+the sentence it cites. It is the embedded default and the fallback for LLM answers.
+
+The answer is shaped by what is asked (``Asks``): a figure question keeps the clause with the figure, the
+clauses naming the question's distinctive words and those continuing the figure (「其中……」「同比增长……」); a
+date, body or place question keeps the clause holding that span the same way; a list or condition question
+keeps the whole sentence, and the enumerated items that follow a sentence ending in 「：」; any other question
+keeps the clauses around its best-matching ones; a table's row is shown whole with its column header. Every
+answer starts with a label naming the document and the heading that gives its year and whether it is a result or
+a plan (「某市（2023年工作总结）：」), its article or its table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..index.catalog import Catalog, Sentence
+from ..schema import Citation, Drafted, Span
+from ..text.figures import find_figures, numbers_of
+from ..text.headings import TABLE_CAPTION
+from ..text.repair import ITEM_MARKER
+from ..text.sentences import split_clauses
+from ..text.tokens import char_bigrams, years
+from .answerability import Decision, decide
+from .evidence import Evidence, ScopeEvidence, TermWeights
+from .question import Asks, QuestionProfile, intent_of
+from .typed_spans import answer_spans
+
+REFUSAL = "资料中没有提及"
+# A second sentence of the best one's section joins the answer when its score is within ``SECOND_SENTENCE_MARGIN``
+# of the best one's; a list answer takes up to ``LIST_SENTENCES`` sentences within ``LIST_SENTENCE_MARGIN``.
+SECOND_SENTENCE_MARGIN = 0.1
+LIST_SENTENCES = 3
+LIST_SENTENCE_MARGIN = 0.3
+# An enumerated item (the text between two 「；」) this short is shown whole; a longer one is narrowed to clauses.
+FOCUSED_ITEM_CHARS = 32
+MAX_CONTINUATIONS = 2
+# Question words at least this heavy (idf) are distinctive: the answer keeps their clauses.
+KEY_TERM_WEIGHT = 1.0
+# A focused answer spans at most this many clauses; past that only the best and the rarest-word clause count.
+MAX_FOCUS_CLAUSES = 5
+# A clause's score: weighted question words, plus shared bigrams and the span asked for.
+CLAUSE_BIGRAM_WEIGHT = 0.3
+CLAUSE_KIND_BONUS = 0.5
+# An excerpt for the LLM keeps a long sentence's best 「；」 items up to about this many characters.
+EXCERPT_CHARS = 80
+# A sentence ending in 「：」 is followed by the items it enumerates, a lead phrase this short (「全方位扩大内需。」)
+# by the rest of its paragraph, up to ``LIST_CHARS`` characters.
+LIST_CHARS = 300
+LEAD_CHARS = 16
+# A question whose answer has no recognisable span (what, why, whether) keeps a sentence this short whole; a
+# longer one keeps its best clauses and one clause either side.
+WHOLE_SENTENCE_CHARS = 200
+# A document name longer than this is shortened in an answer's label.
+LABEL_NAME_CHARS = 24
+# Clauses that continue the figure of the clause before them: 「其中……」「已使用……」「占……」「同比增长……」.
+_CONTINUATION = re.compile(r"^(?:其中|已|占|同比|比上年|较|分别|均|累计|总投资|总量|合计|共计|增长|高于|超出|达到|力争|位居|排)")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# An article's own number opening its text (「第十二条　」): the label says it already.
+_ARTICLE_OPENING = re.compile(r"^第[一二三四五六七八九十百零〇]+条\s*")
+_LEADING_CONTEXT = re.compile(r"^(?:(?:19|20)\d{2}年(?:以来|底|末|上半年|全年)?|今年以来|截至目前|目前|全年|上半年)$")
+
+
+@dataclass(frozen=True)
+class ScopedAnswer:
+    """The answer for one scope, or a refusal (no citation) with the decision's reason."""
+
+    body: str
+    citations: tuple[Citation, ...]
+    decision: Decision
+
+
+class ExtractiveAnswerer:
+    """Composes a short cited answer from each scope's evidence, or refuses."""
+
+    def __init__(self, catalog: Catalog, weights: TermWeights) -> None:
+        self._catalog = catalog
+        self.weight = weights
+
+    def answer(self, question: QuestionProfile, scopes: list[ScopeEvidence]) -> Drafted:
+        """The answer for one scope, or one line per document when a question compares several."""
+        if len(scopes) == 1:
+            scoped = self.answer_scope(question, scopes[0], 1)
+            if not scoped.citations:
+                return Drafted(self.refusal(question, scopes[0]), True, [])
+            return Drafted(scoped.body, False, list(scoped.citations))
+        lines, citations = [], []
+        for scope in scopes:
+            scoped = self.answer_scope(question, scope, len(citations) + 1)
+            lines.append(scoped.body if scoped.citations else f"{scope.label}：{REFUSAL}。")
+            citations += scoped.citations
+        return Drafted("\n".join(lines), not citations, citations)
+
+    def refusal(self, question: QuestionProfile, scope: ScopeEvidence) -> str:
+        """The refusal, pointing at the closest sections so the reader can check for themselves."""
+        text = f"{REFUSAL}与「{question.text}」直接相关的内容。"
+        closest = list(dict.fromkeys(hit.chunk.section.heading for hit in scope.passages()[:2]))
+        return f"{text}最接近的章节：{'；'.join(closest)}。" if closest else text
+
+    def answer_scope(self, question: QuestionProfile, scope: ScopeEvidence, first_index: int) -> ScopedAnswer:
+        """The answer drawn from ``scope``, citations numbered from ``first_index``; a refusal when the decision
+        says the evidence does not answer."""
+        decision = decide(question, scope)
+        if not decision.answer:
+            return ScopedAnswer(REFUSAL, (), decision)
+        body, citations = self.compose(question, scope, first_index)
+        return ScopedAnswer(body, citations, decision)
+
+    def compose(self, question: QuestionProfile, scope: ScopeEvidence, first_index: int = 1) -> tuple[str, tuple[Citation, ...]]:
+        """The answer the scope's best evidence gives, whatever the decision: its body with markers and its
+        citations numbered from ``first_index``."""
+        best = scope.ranked[0]
+        chosen = [best]
+        wanted, margin = (LIST_SENTENCES, LIST_SENTENCE_MARGIN) if question.wants_list else (2, SECOND_SENTENCE_MARGIN)
+        for other in scope.ranked[1:4]:
+            if len(chosen) == wanted:
+                break
+            same_section = other.sentence.section is best.sentence.section
+            adds = not question.wants_figure or _has_amount(other.text)
+            if same_section and adds and best.score - other.score <= margin and other.text not in {e.text for e in chosen}:
+                chosen.append(other)
+        if question.wants_list:
+            chosen.sort(key=lambda e: e.sentence.start)  # a list reads in the document's order
+        citations, bodies = [], []
+        for evidence in chosen:
+            body, end = self.focus(question, evidence)
+            citation = self.cite(evidence, first_index + len(citations), end)
+            citations.append(citation)
+            bodies.append(f"{body}[{citation.index}]")
+        return f"{self.label(best)}{'；'.join(bodies)}。", tuple(citations)
+
+    def focus(self, question: QuestionProfile, evidence: Evidence) -> tuple[str, int]:
+        """The part of the evidence that answers the question, and where its quote ends (past the sentence when
+        enumerated items that follow it are kept).
+
+        A table's row is shown whole, followed by its column header. A sentence is first cut at 「；」 into the
+        items it enumerates and the best item kept; a long item is narrowed to the clauses from its best clause
+        (the one holding the span asked for) to every clause holding a distinctive word of the question, then to
+        the clauses that continue a figure, and given its leading time (「2023年，」).
+        """
+        sentence = evidence.text.rstrip("。！？；")
+        if evidence.sentence.is_table_row:
+            return f"{sentence}（{evidence.sentence.section.table_header}）", evidence.sentence.end
+        if question.wants_list or len(sentence) <= LEAD_CHARS:
+            items = self._following(evidence)
+            if items:
+                return f"{evidence.text}{''.join(s.text for s in items)}".rstrip("。！？；"), items[-1].end
+        if question.wants_list:
+            return sentence, evidence.sentence.end
+        clauses = split_clauses(sentence, Span(0, len(sentence)))
+        spanless = question.asks in (Asks.OTHER, Asks.REASON, Asks.YES_NO)
+        items = [clauses] if spanless and len(sentence) <= WHOLE_SENTENCE_CHARS else _group_items(sentence, clauses)
+        shared = {t for t in question.terms if all(t in sentence[i[0].start : i[-1].end] for i in items)}
+        best_item = max(items, key=lambda item: self._part_score(question, sentence[item[0].start : item[-1].end], shared))
+        texts = [sentence[c.start : c.end] for c in best_item]
+        if len("".join(texts)) <= (WHOLE_SENTENCE_CHARS if spanless else FOCUSED_ITEM_CHARS):
+            start, end = 0, len(texts) - 1
+        else:
+            start, end = self._clause_range(question, texts, evidence.sentence.section.heading)
+            if spanless:
+                start, end = max(0, start - 1), min(len(texts) - 1, end + 1)
+        first = best_item[start]
+        body = sentence[first.start : best_item[end].end].rstrip("，；：,;: ")
+        if evidence.sentence.section.article:
+            body = _ARTICLE_OPENING.sub("", body)
+        head = _leading_time(sentence, clauses)
+        body = f"{head}，{body}" if head and first.start > 0 else body
+        return body, evidence.sentence.end
+
+    def _following(self, evidence: Evidence) -> list[Sentence]:
+        """What a sentence introduces, when it only introduces: the enumerated items after a sentence ending in
+        「：」, or the rest of the paragraph after a short lead phrase (「全方位扩大内需。」), up to ``LIST_CHARS``."""
+        text = self._catalog.sources[evidence.sentence.file].text
+        introduces = evidence.text.rstrip().endswith(("：", ":"))
+        if not introduces and len(evidence.text) > LEAD_CHARS:
+            return []
+        paragraph_end = text.find("\n", evidence.sentence.end)
+        paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
+        following = [s for s in self._catalog.sentences_of(evidence.chunk) if s.start >= evidence.sentence.end]
+        items, size = [], 0
+        for sentence in following:
+            if size + len(sentence.text) > LIST_CHARS:
+                break
+            if introduces and not ITEM_MARKER.match(sentence.text):
+                break
+            if not introduces and sentence.start > paragraph_end:
+                break
+            items.append(sentence)
+            size += len(sentence.text)
+        return items
+
+    def excerpt(self, question: QuestionProfile, evidence: Evidence) -> str:
+        """What of an evidence sentence to show an LLM: all of it when it is short or a list is asked for; else
+        its best 「；」 items in sentence order, about ``EXCERPT_CHARS`` long, or, when one item is all that fits,
+        the focused answer (see ``focus``). Fewer prompt tokens, and fewer figures to confuse a small model."""
+        sentence = evidence.text
+        if question.wants_list or len(sentence) <= EXCERPT_CHARS:
+            return sentence
+        clauses = split_clauses(sentence, Span(0, len(sentence)))
+        texts = [sentence[item[0].start : item[-1].end] for item in _group_items(sentence, clauses)]
+        shared = {t for t in question.terms if all(t in text for text in texts)}
+        scores = [self._part_score(question, text, shared) for text in texts]
+        order = sorted(range(len(texts)), key=lambda k: -scores[k])
+        keep, size = {order[0]}, len(texts[order[0]])
+        for k in order[1:]:
+            if scores[k] <= 0 or size + len(texts[k]) > EXCERPT_CHARS:
+                break
+            keep.add(k)
+            size += len(texts[k])
+        if len(keep) == 1:
+            return f"{self.focus(question, evidence)[0]}。"
+        body = "".join(texts[k] for k in sorted(keep)).rstrip("；，")
+        head = _leading_time(sentence, clauses)
+        return f"{head}，{body}。" if head and 0 not in keep else f"{body}。"
+
+    def key_figures(self, question: QuestionProfile, text: str) -> set[str]:
+        """Figures (values) of the clauses of ``text`` that hold a distinctive word of the question: what an
+        answer to it must keep (「出让“标准地”39宗、4101.2亩」 for a question on 「标准地」)."""
+        key_terms = [t for t in question.terms if self.weight(t) >= KEY_TERM_WEIGHT]
+        clauses = (text[c.start : c.end] for c in split_clauses(text, Span(0, len(text))))
+        return set().union(*(numbers_of(c) for c in clauses if any(t in c for t in key_terms)))
+
+    def _clause_range(self, question: QuestionProfile, texts: list[str], heading: str) -> tuple[int, int]:
+        """First and last clause (indices into ``texts``) of the focused answer."""
+        candidates = range(len(texts))
+        holding = [i for i in candidates if answer_spans(question.asks, texts[i], question.unit)]
+        if holding:
+            candidates = holding
+        best = max(candidates, key=lambda i: self._part_score(question, texts[i]))
+        key_terms = [t for t in question.terms if t not in heading and self.weight(t) >= KEY_TERM_WEIGHT]
+        keys = [i for i, text in enumerate(texts) if any(t in text for t in key_terms)]
+        start, end = min([best, *keys]), max([best, *keys])
+        if end - start >= MAX_FOCUS_CLAUSES:
+            rarest = max(key_terms, key=self.weight, default=None)
+            anchor = next((i for i in keys if rarest in texts[i]), best)
+            start, end = sorted((best, anchor))
+        while end + 1 < len(texts) and end - best < MAX_CONTINUATIONS and _CONTINUATION.match(texts[end + 1]):
+            end += 1
+        if start > 0 and _CONTINUATION.match(texts[start]):
+            start -= 1  # 「总投资……」 alone does not say of what: keep the clause it continues
+        return start, end
+
+    def _part_score(self, question: QuestionProfile, text: str, ignore: set[str] = frozenset()) -> float:
+        """How well a clause or item matches the question: weighted terms (less ``ignore``), shared bigrams,
+        the span asked for."""
+        terms = sum(self.weight(t) for t in question.terms if t in text and t not in ignore)
+        bigrams = len(char_bigrams(question.text) & char_bigrams(text)) * CLAUSE_BIGRAM_WEIGHT
+        return terms + bigrams + (CLAUSE_KIND_BONUS if answer_spans(question.asks, text, question.unit) else 0.0)
+
+    def label(self, evidence: Evidence) -> str:
+        """Where the answer comes from: the document and the heading that says the year or whether it is a
+        result or a plan (「某市（2021年工作总结）：」), the article (「某条例（第十二条）：」) or the table. A document
+        whose name says nothing to a reader (a file name such as 「news-0123」) gets no label: the citation names
+        the file; nor one whose name holds figures (a news title's) that the quote may not hold."""
+        name = self._catalog.document_of(evidence.chunk).name
+        if not _HAN.search(name) or numbers_of(name):
+            return ""
+        if len(name) > LABEL_NAME_CHARS:
+            name = name[: LABEL_NAME_CHARS - 1] + "…"
+        section = evidence.sentence.section
+        table = TABLE_CAPTION.sub("", section.heading_path[-1]).strip() if section.table_header else None
+        context = section.article or table or next(
+            (h for h in section.heading_path[1:] if years(h) or intent_of(h)), None
+        )
+        return f"{name}（{context}）：" if context else f"{name}："
+
+    def cite(self, evidence: Evidence, index: int, end: int | None = None) -> Citation:
+        """Citation ``[index]`` of an evidence sentence (through ``end`` when the answer keeps what follows it)."""
+        sentence = evidence.sentence
+        end = end or sentence.end
+        source = self._catalog.sources[sentence.file]
+        return Citation(
+            index=index,
+            document=sentence.file,
+            section=sentence.section.heading,
+            quote=source.text[sentence.start : end],
+            start=sentence.start,
+            end=end,
+            line=source.line_of(sentence.start),
+        )
+
+
+def _has_amount(text: str) -> bool:
+    """Whether ``text`` holds a figure with a unit or a scale (「60万/亩」) that is not a year."""
+    return any((figure.unit or figure.scale) and not figure.is_year for figure in find_figures(text))
+
+
+def _leading_time(sentence: str, clauses: list[Span]) -> str | None:
+    """The sentence's opening clause when it only sets the time (「2023年」「今年以来」), to keep with a later part."""
+    head = sentence[clauses[0].start : clauses[0].end].rstrip("，,")
+    return head if _LEADING_CONTEXT.match(head) else None
+
+
+def _group_items(sentence: str, clauses: list[Span]) -> list[list[Span]]:
+    """Clauses grouped into the items a sentence enumerates, split after each 「；」."""
+    items: list[list[Span]] = [[]]
+    for clause in clauses:
+        items[-1].append(clause)
+        if sentence[clause.start : clause.end].endswith("；"):
+            items.append([])
+    return [item for item in items if item]

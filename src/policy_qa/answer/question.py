@@ -1,0 +1,159 @@
+"""What a question asks: its content words, years, places, the kind of answer it wants, plan or result.
+
+Profiled once per question (``profile_question``); retrieval, evidence, answerers and checks all read the same
+``QuestionProfile``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from ..errors import InvalidQuestionError
+from ..settings import MAX_QUESTION_CHARS
+from ..text.figures import UNITS
+from ..text.tokens import PLAN_WORDS, RELATIVE_YEARS, RESULT_WORDS, content_terms, entity_names, word_boundaries, years
+
+
+class Asks(str, Enum):
+    """The kind of answer a question wants; it decides what span an answer must keep."""
+
+    RATE = "rate"            # 增长了多少 / 占比 / 增速：a percentage or ratio
+    COUNT = "count"          # 多少个 / 几家：a count
+    AMOUNT = "amount"        # 多少亿元 / 面积 / 规模：a quantity with a unit
+    DATE = "date"            # 什么时候 / 哪一年 / 何时施行 / 多长时间：a date, period or duration
+    WHO = "who"              # 谁 / 哪个部门 / 由谁负责：a person or body
+    PLACE = "place"          # 在哪里 / 哪个国家：a place
+    LIST = "list"            # 哪些 / 有什么措施：several items
+    CONDITION = "condition"  # 条件 / 哪些企业可以申请：who or what qualifies
+    YES_NO = "yes_no"        # 是否 / 有没有
+    REASON = "reason"        # 为什么 / 目的
+    OTHER = "other"          # what / how: a phrase
+
+    @property
+    def figure(self) -> bool:
+        """Whether the answer is a figure (a rate, count or amount)."""
+        return self in (Asks.RATE, Asks.COUNT, Asks.AMOUNT)
+
+
+# Checked in order: the first pattern that matches decides. Condition and list words come before the figure words
+# (「需要满足哪些条件」 wants conditions, 「哪几个」 a list), dates before counts (「多少年」「几月」 ask when).
+_ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
+    (Asks.CONDITION, re.compile(r"条件|资格|门槛|符合.{0,6}(?:要求|标准)|哪些(?:企业|单位|人员?|情形|情况).{0,8}(?:可以|能够?|应当|需要|才能)|什么情况下|什么样的.{0,6}(?:可以|能)")),
+    (Asks.REASON, re.compile(r"为什么|为何|原因|目的|为了什么|意义在于|初衷")),
+    (Asks.DATE, re.compile(r"什么时候|何时|哪一?天|哪一?年|哪个月|几月|几号|几日|哪个季度|日期|什么时间|多长时间|多久|多少年|多少天|期限|截止|起施行|生效|施行|实施时间")),
+    (Asks.RATE, re.compile(r"增长了?多少|增速|增幅|降幅|增长率|比重|占比|比例|百分之|[上下]降了?多少|提高了?多少|率[是为]?多少|率(?:有)?多[高大]|涨了?多少|跌了?多少")),
+    (Asks.WHO, re.compile(r"谁|哪位|哪个(?:部门|单位|机构|机关|企业|公司|组织|团队|人)|哪家|哪些(?:部门|单位|机构|机关)|由(?:哪|什么)|负责(?:部门|单位)|主管部门|牵头")),
+    (Asks.PLACE, re.compile(r"哪里|哪儿|何地|何处|在哪|什么地方|哪个(?:地方|省|市|县|区|国家|地区|城市)|哪些(?:地方|省份?|城市|地区|国家)")),
+    (Asks.LIST, re.compile(r"哪些|哪几|包括什么|包括哪|有什么|有啥|些啥|都有|措施|举措|做法|办法有|怎么做|怎么搞|怎么弄|打算")),
+    (Asks.YES_NO, re.compile(r"是否|有没有|有无|能不能|可不可以|会不会|是不是|吗[？?]?$")),
+    (Asks.COUNT, re.compile(r"多少(?:个|家|项|次|名|人|位|件|条|宗|批|所|座|户|辆|台|套|起|只|架|艘|例)|几(?:个|家|项|次|名|位|件|条|宗|批|所|座|户|辆|台|套|起)|数量|数目")),
+    (Asks.AMOUNT, re.compile(r"多少|几|多[大高长重远]|规模|总量|金额|面积|产值|收入|投资额|价格|费用")),
+)
+# Words that only ask for an amount, a duration or a rank; they say nothing about the topic.
+_ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几")
+# The unit a figure question names: 「多少亿元」→「亿元」, 「几家」→「家」, 「多少万辆」→「万辆」.
+_ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))")
+_ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
+_PLURAL = re.compile(r"哪些|哪几|都有|分别")
+_PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步")
+_RESULT_STATED = re.compile(r"去年|上年|已经|已完成|完成了|建成了|实际完成|成绩|回顾|总结|成效")
+
+
+@dataclass(frozen=True)
+class QuestionProfile:
+    """A question reduced to what retrieval, evidence and the checks compare with the corpus.
+
+    ``terms``: content words without the words that only ask; ``places``: the places, bodies and other proper
+    names it uses (not relative years such as 「去年」); ``intent``: ``plan`` or ``result`` when the question leans
+    one way (「计划」「目标」 / 「完成」「建成了」), else None; ``stated``: the same, only when it says so without
+    doubt (``stated_intent``); ``unit``: the unit of a figure it asks for (「几家」).
+    """
+
+    text: str
+    terms: tuple[str, ...]
+    years: tuple[str, ...]
+    places: tuple[str, ...]
+    asks: Asks
+    intent: str | None
+    stated: str | None = None
+    unit: str | None = None
+
+    @property
+    def wants_figure(self) -> bool:
+        return self.asks.figure
+
+    @property
+    def wants_list(self) -> bool:
+        """A list, conditions, or several of anything (「哪些部门」): the answer keeps whole sentences."""
+        return self.asks in (Asks.LIST, Asks.CONDITION) or _PLURAL.search(self.text) is not None
+
+
+def validate_question(question: str) -> str:
+    """The question stripped of surrounding space; ``InvalidQuestionError`` when empty or too long."""
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidQuestionError("问题为空：请输入一个问题。")
+    question = question.strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InvalidQuestionError(
+            f"问题过长（{len(question)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。"
+        )
+    return question
+
+
+def asks_of(question: str) -> Asks:
+    """The kind of answer ``question`` wants (see ``Asks``); ``OTHER`` when no cue says."""
+    return next((kind for kind, pattern in _ASKS if pattern.search(question)), Asks.OTHER)
+
+
+def intent_of(text: str) -> str | None:
+    """「plan」 or 「result」 when ``text`` speaks more of plans/targets or of achievements, else None."""
+    plan = sum(word in text for word in PLAN_WORDS)
+    result = sum(word in text for word in RESULT_WORDS) + ("了" in text)
+    if plan == result:
+        return None
+    return "plan" if plan > result else "result"
+
+
+def stated_intent(text: str) -> str | None:
+    """「plan」 or 「result」 only when ``text`` says so in words that mean nothing else (「计划」「目标」「明年」 /
+    「去年」「已经」「完成了」「回顾」), and not both."""
+    plan = _PLAN_STATED.search(text) is not None
+    result = _RESULT_STATED.search(text) is not None
+    if plan == result:
+        return None
+    return "plan" if plan else "result"
+
+
+def _topic_terms(question: str) -> tuple[str, ...]:
+    """Content words without the words that only ask (「几天」「第几」) and without a verb's 了/过 (「建了」→「建」)."""
+    terms = []
+    for term in content_terms(question):
+        if _ASK_WORDS.fullmatch(term) or "几" in term:
+            continue
+        term = _ASPECT_SUFFIX.sub("", term)
+        if term and term not in terms:
+            terms.append(term)
+    return tuple(terms)
+
+
+def profile_question(question: str) -> QuestionProfile:
+    """Analyse a validated question."""
+    unit = _asked_unit(question)
+    return QuestionProfile(
+        text=question,
+        terms=tuple(t for t in _topic_terms(question) if t != unit and t not in RELATIVE_YEARS and t not in UNITS),
+        years=tuple(years(question)),
+        places=tuple(name for name in entity_names(question) if name not in RELATIVE_YEARS),
+        asks=asks_of(question),
+        intent=intent_of(question),
+        stated=stated_intent(question),
+        unit=unit,
+    )
+
+
+def _asked_unit(question: str) -> str | None:
+    """The unit after 「多少」/「几」 when it is a word of its own (「多少个项目」「几家」, not 「多少项目」)."""
+    match = _ASKED_UNIT.search(question)
+    return match.group("unit") if match and match.end() in word_boundaries(question) else None

@@ -1,0 +1,155 @@
+"""Hybrid retrieval: FAISS dense search and jieba-BM25, fused by reciprocal rank, plus heading-path evidence.
+
+The question arrives profiled and embedded (``QuestionProfile`` and its e5 vector, computed once); hits are typed
+``Hit(chunk, score)``. ``HybridRetriever`` is also a llama-index ``BaseRetriever`` for callers that speak
+llama-index.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+from llama_index.core.retrievers import BaseRetriever
+
+from ..index.catalog import Catalog, node_id
+from ..schema import Chunk, Document
+from ..settings import TUNING
+from ..text.tokens import content_terms, segment
+from .question import QuestionProfile, intent_of, profile_question
+
+if TYPE_CHECKING:
+    from llama_index.core import VectorStoreIndex
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.schema import NodeWithScore, QueryBundle
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk and its fused score."""
+
+    chunk: Chunk
+    score: float
+
+
+def build_bm25(texts: list[str]):
+    """A bm25s index over the jieba tokens of ``texts`` (a text with no token gets a placeholder)."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    index = bm25s.BM25()
+    index.index([segment(text) or ["∅"] for text in texts], show_progress=False)
+    return index
+
+
+def _rank(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """1-based ranks by descending score of the allowed positive scores (0: unranked); ties keep corpus order."""
+    ranks = np.zeros(len(scores), dtype=np.int64)
+    candidates = np.flatnonzero(allowed & (scores > 0))
+    ordered = candidates[np.argsort(-scores[candidates], kind="stable")]
+    ranks[ordered] = np.arange(1, len(ordered) + 1)
+    return ranks
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 ranks fused by reciprocal rank, plus credit for question words in the heading path, for
+    agreeing on plan versus result, and for belonging to a document the question names."""
+
+    def __init__(self, index: VectorStoreIndex, catalog: Catalog, embed_model: BaseEmbedding, top_k: int) -> None:
+        super().__init__()
+        self._catalog = catalog
+        self._embed_model = embed_model
+        self.top_k = top_k
+        self._chunks = catalog.chunks
+        position = {node_id(chunk): k for k, chunk in enumerate(self._chunks)}
+        # FAISS row → corpus position of its chunk.
+        self._faiss = index.vector_store.client
+        self._row_position = np.array(
+            [position[node] for _, node in sorted(index.index_struct.nodes_dict.items(), key=lambda kv: int(kv[0]))]
+        )
+        self._bm25 = build_bm25([f"{chunk.section.heading}\n{chunk.text}" for chunk in self._chunks])
+        self._headings = ["".join(chunk.section.heading_path[1:]) for chunk in self._chunks]
+        self._heading_intents = [intent_of(h) for h in self._headings]
+        self._texts = [chunk.text for chunk in self._chunks]
+        number = {id(document): k for k, document in enumerate(catalog.documents)}
+        self._document_number = np.array([number[id(catalog.document_of(chunk))] for chunk in self._chunks])
+        self._number = number
+        self._distinctive = lru_cache(maxsize=65536)(self._is_distinctive)
+
+    def embed(self, question: str) -> np.ndarray:
+        """The question's e5 query vector (normalised)."""
+        return np.asarray(self._embed_model.get_query_embedding(question), dtype=np.float32)
+
+    def search(
+        self,
+        question: QuestionProfile,
+        query_vector: np.ndarray,
+        within: list[Document] | None = None,
+        named: list[Document] | None = None,
+        top_k: int | None = None,
+        names: frozenset[str] = frozenset(),
+    ) -> list[Hit]:
+        """The best ``top_k`` chunks for ``question``: only from ``within`` when given; chunks of ``named``
+        documents ranked up. ``names``: the document names the question uses (scoping deals with them, so they
+        are no topic words)."""
+        allowed = self._of(within) if within else np.ones(len(self._chunks), dtype=bool)
+        fused = np.zeros(len(self._chunks))
+        for ranks in (self._dense_ranks(query_vector, allowed), self._bm25_ranks(question, allowed)):
+            fused += np.where(ranks > 0, 1.0 / (TUNING.rrf_k + ranks), 0.0)
+        fused += self._heading_bonus(question, names)
+        if named:
+            fused += TUNING.named_weight * self._of(named)
+        fused = np.where(allowed, fused, 0.0)
+        best = np.argsort(-fused, kind="stable")[: top_k or self.top_k]
+        return [Hit(self._chunks[k], float(fused[k])) for k in best if fused[k] > 0]
+
+    def _of(self, documents: list[Document]) -> np.ndarray:
+        """Which chunks belong to one of ``documents``."""
+        return np.isin(self._document_number, [self._number[id(document)] for document in documents])
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        """llama-index's entry point: the whole corpus, nodes rebuilt from the hits."""
+        from llama_index.core.schema import NodeWithScore, TextNode
+
+        question = profile_question(query_bundle.query_str)
+        hits = self.search(question, self.embed(question.text))
+        return [
+            NodeWithScore(node=TextNode(id_=node_id(hit.chunk), text=hit.chunk.text, metadata={"section": hit.chunk.section.heading}), score=hit.score)
+            for hit in hits
+        ]
+
+    def _dense_ranks(self, query_vector: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+        similarities, rows = self._faiss.search(query_vector.reshape(1, -1), len(self._chunks))
+        scores = np.zeros(len(self._chunks))
+        valid = rows[0] >= 0
+        scores[self._row_position[rows[0][valid]]] = 1.0 + similarities[0][valid]
+        return _rank(scores, allowed)
+
+    def _bm25_ranks(self, question: QuestionProfile, allowed: np.ndarray) -> np.ndarray:
+        terms = segment(question.text)
+        if not terms:
+            return np.zeros(len(self._chunks), dtype=np.int64)
+        return _rank(np.asarray(self._bm25.get_scores(terms), dtype=float), allowed)
+
+    def _is_distinctive(self, term: str) -> bool:
+        """Whether few enough chunks use ``term``: 「项目」 in a heading says little, 「要素保障」 a lot."""
+        return sum(term in text for text in self._texts) <= TUNING.distinctive_share * len(self._texts)
+
+    def _heading_bonus(self, question: QuestionProfile, names: frozenset[str]) -> np.ndarray:
+        """Credit for distinctive question words in a chunk's headings below the document (a topic, a year) and
+        for agreeing with the question on plan versus result. The document itself is matched by scoping."""
+        terms = [
+            t for t in content_terms(question.text)
+            if len(t) >= 2 and not any(t in name for name in names) and self._distinctive(t)
+        ]
+        terms += list(question.years)
+        total = sum(map(len, terms))
+        bonus = np.zeros(len(self._chunks))
+        for k, headings in enumerate(self._headings):
+            share = sum(len(t) for t in terms if t in headings) / total if total else 0.0
+            agrees = question.intent is not None and self._heading_intents[k] == question.intent
+            bonus[k] = TUNING.heading_weight * share + TUNING.intent_weight * agrees
+        return bonus

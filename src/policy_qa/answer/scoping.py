@@ -1,0 +1,84 @@
+"""Which documents a question names, and so where to look.
+
+A document is named when the question uses its name or an alias as a whole word: the match starts and ends on
+jieba word boundaries (or runs into an administrative suffix: 「某市」 for the alias 「某」), and no longer name
+found in the question covers it. A name stands for the documents called exactly that, else for those having it
+as an alias. A named document is ranked up; the others are excluded only when the naming is unambiguous (the
+name stands for one document). A question that names several documents unambiguously gets one scope per
+document, so a comparison answers for each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..index.catalog import Catalog
+from ..schema import Document
+from ..text.tokens import word_boundaries
+
+_ADMIN_SUFFIXES = "省市县区州旗盟"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where to look: only ``within`` (None: the whole corpus), ranking ``named`` documents up; ``label`` names
+    the document of one scope of a comparison."""
+
+    within: tuple[Document, ...] | None
+    named: tuple[Document, ...]
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class _Match:
+    document: Document
+    name: str
+    start: int
+    end: int
+
+
+def _carriers(name: str, catalog: Catalog) -> list[Document]:
+    """The documents a name stands for: those called exactly that, else those having it as an alias."""
+    exact = [d for d in catalog.documents if d.name == name]
+    return exact or [d for d in catalog.documents if name in d.aliases]
+
+
+def _matches(question: str, catalog: Catalog) -> list[_Match]:
+    """Whole-word uses of document names and aliases in ``question``, longest first, none inside another."""
+    boundaries = word_boundaries(question)
+    names = dict.fromkeys(name for d in catalog.documents for name in (d.name, *d.aliases) if len(name) >= 2)
+    found = []
+    for name in names:
+        start = question.find(name)
+        while start >= 0:
+            end = start + len(name)
+            ends_word = end in boundaries or (end < len(question) and question[end] in _ADMIN_SUFFIXES)
+            if start in boundaries and ends_word:
+                found += [_Match(document, name, start, end) for document in _carriers(name, catalog)]
+            start = question.find(name, start + 1)
+    found.sort(key=lambda m: -(m.end - m.start))
+    kept: list[_Match] = []
+    for match in found:
+        inside = any(k.start <= match.start and match.end <= k.end and k.name != match.name for k in kept)
+        if not inside:
+            kept.append(match)
+    return kept
+
+
+def names_in(question: str, catalog: Catalog) -> list[tuple[str, Document]]:
+    """``(name as written, document)`` for each document the question names, in order of appearance."""
+    return [(m.name, m.document) for m in sorted(_matches(question, catalog), key=lambda m: m.start)]
+
+
+def scopes_for(question: str, catalog: Catalog) -> list[Scope]:
+    """The scopes to answer ``question`` in (see the module docstring)."""
+    matches = _matches(question, catalog)
+    named = list({id(m.document): m.document for m in matches}.values())
+    if not named:
+        return [Scope(None, ())]
+    sure = {id(m.document): m.document for m in matches if len(_carriers(m.name, catalog)) == 1}
+    if len(sure) == len(named) and len(named) >= 2:
+        return [Scope((document,), (document,), document.name) for document in named]
+    if len(sure) == 1 and len(named) == 1:
+        return [Scope((named[0],), tuple(named))]
+    return [Scope(None, tuple(named))]

@@ -1,0 +1,84 @@
+"""Spans of text that can answer a kind of question: a date or period, a figure, a person or body, a place.
+
+``answer_spans(asks, text)`` finds them; an answer to a date question must keep its date, a who-question its
+body. Kinds without a recognisable span (lists, reasons, a generic what) have none: their answer is the clauses
+that match the question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..schema import Span
+from ..text.figures import find_figures
+from .question import Asks
+
+_CN_NUMBER = "[〇零一二三四五六七八九十百两]"
+_DATE = re.compile(
+    rf"(?:(?:19|20)\d{{2}}|{_CN_NUMBER}{{4}})\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?)?(?:[上下]半年|底|末|初|年内|以来|前|起)?"
+    rf"|\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号](?:[上下]午|晚|凌晨)?"
+    rf"|(?<![\d.])\d{{1,2}}\s*月(?:[上中下]旬|底|初|份)?"
+    rf"|(?<![\d.])\d{{1,2}}\s*日(?:[上下]午|晚|凌晨)?"
+    rf"|[一二三四1-4]\s*季度|第[一二三四1-4]季度|[上下]半年|年底|年末|年初|月底|月末|月初|今年|去年|明年|当天|次日|近日|日前"
+    rf"|(?:\d+|{_CN_NUMBER}+)\s*(?:个)?(?:工作日|小时|天|日|周|个月|月|年)(?:内|以内|后|前|左右|之内)?"
+    rf"|之日起|起施行|起实施|起执行"
+)
+# Names of bodies end with these words: 「国务院办公厅」「省商务厅」「某某有限公司」「管委会」.
+_BODY = re.compile(
+    r"[\u4e00-\u9fffA-Za-z（）()]{2,20}?(?:委员会|管委会|办公厅|办公室|人民政府|政府|部门|部|厅|局|委|办|署|院|所|中心|集团|公司|银行|"
+    r"协会|学会|联合会|商会|大学|学院|法院|检察院|研究院|基金会|组织|总部|党委|支部|队)"
+)
+# Quantities in Chinese numerals: 「一月一次」「全省第一」「两倍」.
+_CHINESE_QUANTITY = re.compile(
+    r"第[一二三四五六七八九十]+(?![条章节款项编部分])|[一二两三四五六七八九十百千万]+[个次月年天倍名位家项条成]"
+)
+_PERSON_TAGS = ("nr", "nt")
+_PLACE_TAGS = ("ns",)
+
+
+def _pos_spans(text: str, tags: tuple[str, ...]) -> list[Span]:
+    """Spans of the words jieba tags with one of ``tags``."""
+    from jieba import posseg
+
+    from ..text.tokens import _jieba
+
+    _jieba()
+    spans, position = [], 0
+    for pair in posseg.lcut(text):
+        if pair.flag.startswith(tags) and len(pair.word) >= 2:
+            spans.append(Span(position, position + len(pair.word)))
+        position += len(pair.word)
+    return spans
+
+
+def answer_spans(asks: Asks, text: str, unit: str | None = None) -> list[Span]:
+    """Spans of ``text`` that could answer a question of kind ``asks``, in order; for a figure question that
+    names its unit (「几家」「多少亿元」), only figures in that unit."""
+    if asks.figure:
+        figures = [f for f in find_figures(text) if not f.is_year]
+        spoken = [m for m in _CHINESE_QUANTITY.finditer(text)]
+        if unit:
+            unit = unit.lstrip("万亿千百") or unit
+            matching = [Span(f.start, f.end) for f in figures if f.unit == unit or (f.unit or "").endswith(unit) and len(unit) > 1]
+            matching += [Span(m.start(), m.end()) for m in spoken if m.group().endswith(unit)]
+            if not matching and unit in text:  # a table row: the unit is a cell of its own (「水泥 万吨 1022.88」)
+                matching = [Span(f.start, f.end) for f in figures if not f.unit]
+            return sorted(matching, key=lambda s: s.start)
+        measured = [Span(f.start, f.end) for f in figures if f.unit or f.scale]
+        quantities = [Span(m.start(), m.end()) for m in spoken]
+        return sorted(measured + quantities, key=lambda s: s.start) or [Span(f.start, f.end) for f in figures]
+    if asks is Asks.DATE:
+        return [Span(m.start(), m.end()) for m in _DATE.finditer(text)]
+    if asks is Asks.WHO:
+        spans = [Span(m.start(), m.end()) for m in _BODY.finditer(text)] + _pos_spans(text, _PERSON_TAGS)
+        return sorted(spans, key=lambda s: s.start)
+    if asks is Asks.PLACE:
+        return _pos_spans(text, _PLACE_TAGS)
+    return []
+
+
+def holds_answer_kind(asks: Asks, text: str, unit: str | None = None) -> bool:
+    """Whether ``text`` has a span of the kind (and unit) asked for; kinds without one always hold."""
+    if asks in (Asks.RATE, Asks.COUNT, Asks.AMOUNT, Asks.DATE, Asks.WHO, Asks.PLACE):
+        return bool(answer_spans(asks, text, unit))
+    return True

@@ -1,0 +1,1 @@
+"""Index: the catalog of documents, chunks and sentences, their vectors on disk, uploads."""

@@ -1,0 +1,100 @@
+"""Adding bulletins to the corpus folder: every file checked before the folder is touched, copied in atomically.
+
+A file is accepted when it is a ``.txt``/``.md`` file of at most ``MAX_UPLOAD_BYTES``, decodes as text (the same
+decoder and repair as the corpus), yields at least one section to index, and neither its name nor its bytes are
+already in the corpus. One bad file rejects the whole batch, with a message naming it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from ..errors import PolicyQAError, UnreadableFileError
+from ..text.ingest import SUFFIXES, corpus_files, read_document
+from ..text.structure import chunk_sections, parse_sections
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+UNCHANGED = "语料库和索引均未改动。"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A checked file: where it is now and the name it will have in the corpus."""
+
+    path: Path
+    name: str
+    sections: int
+
+
+def check_uploads(paths: list[Path], corpus_dir: Path) -> list[Upload]:
+    """The files of ``paths``, checked; ``PolicyQAError`` (naming the file) for the first that cannot be added."""
+    if not paths:
+        raise PolicyQAError("没有收到文件。")
+    existing = {name: _sha256_of(path) for path, name in corpus_files(corpus_dir)}
+    accepted: list[Upload] = []
+    for path in paths:
+        upload = _check(Path(path), existing)
+        if any(upload.name == other.name for other in accepted):
+            raise PolicyQAError(f"「{upload.name}」上传了两次。{UNCHANGED}")
+        existing[upload.name] = _sha256_of(upload.path)
+        accepted.append(upload)
+    return accepted
+
+
+def _check(path: Path, existing: dict[str, str]) -> Upload:
+    name = PurePath(path.name).name
+    if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
+        raise PolicyQAError(f"「{name}」不是 .txt 或 .md 文件，只能上传纯文本公报。{UNCHANGED}")
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise UnreadableFileError(f"「{name}」无法读取（{error.strerror or error}）。{UNCHANGED}") from error
+    if size > MAX_UPLOAD_BYTES:
+        raise PolicyQAError(f"「{name}」有 {size / 1024 / 1024:.1f} MB，超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB 的上限。{UNCHANGED}")
+    if name in existing:
+        raise PolicyQAError(f"语料库中已有同名文件「{name}」，请改名后再上传。{UNCHANGED}")
+    try:
+        document = read_document(path, name)
+    except UnreadableFileError as error:
+        raise UnreadableFileError(f"「{name}」不是可读的文本（{error}）。{UNCHANGED}") from error
+    twin = next((other for other, digest in existing.items() if digest == document.fingerprint), None)
+    if twin:
+        raise PolicyQAError(f"「{name}」与已有文件「{twin}」内容相同。{UNCHANGED}")
+    sections = parse_sections(document)
+    if not chunk_sections(sections):
+        raise UnreadableFileError(f"「{name}」中没有可以建立索引的正文。{UNCHANGED}")
+    return Upload(path, name, len(sections))
+
+
+def copy_into(uploads: list[Upload], corpus_dir: Path) -> list[Path]:
+    """Copy ``uploads`` into ``corpus_dir`` (each via a hidden temporary name, then renamed); the new paths.
+
+    On failure the files already copied are removed again and ``PolicyQAError`` is raised.
+    """
+    copied: list[Path] = []
+    for upload in uploads:
+        staging = corpus_dir / f".{upload.name}.uploading"
+        try:
+            shutil.copyfile(upload.path, staging)
+            os.replace(staging, corpus_dir / upload.name)
+        except OSError as error:
+            remove([*copied, staging])
+            raise PolicyQAError(f"无法写入语料库文件夹 {corpus_dir}（{error.strerror or error}）。{UNCHANGED}") from error
+        copied.append(corpus_dir / upload.name)
+    return copied
+
+
+def remove(paths: list[Path]) -> None:
+    """Delete ``paths`` (files copied in by a batch that then failed to index)."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,1 @@
+"""Text: decode, repair, headings, sentences and structure of documents; words and figures."""

@@ -1,0 +1,29 @@
+"""The answerability decision: hard refusals with their reasons, and the fitted probability above its threshold."""
+
+import pytest
+
+from policy_qa.answer.answerability import confidence, decide, features
+from policy_qa.settings import ANSWERABILITY
+
+
+def test_answers_what_the_corpus_says(qa):
+    profile, (scope,) = qa.evidence("临汾标准化厂房建了多少？")
+    decision = decide(profile, scope)
+    assert decision.answer and decision.confidence >= ANSWERABILITY.threshold
+    assert decision.confidence == pytest.approx(confidence(scope))
+    assert len(features(scope)) == len(ANSWERABILITY.coefficients)
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("临汾2021年标准化厂房建了多少？", "2021年"),  # another year
+        ("太原市开发区签约了多少个项目？", "太原市"),  # another place
+        ("晋城2023年计划新增多少高新技术企业？", "计划"),  # a plan where the corpus has results
+        ("临汾开发区“三制”改革是什么时候完成的？", "所问的内容"),  # no date where a date is asked for
+    ],
+)
+def test_hard_refusals_say_why(qa, question, reason):
+    profile, (scope,) = qa.evidence(question)
+    decision = decide(profile, scope)
+    assert not decision.answer and reason in decision.reason

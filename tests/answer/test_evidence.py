@@ -1,0 +1,48 @@
+"""The evidence stage on the real corpus and index: candidate sentences scored once, with the features the
+answerability decision and the answerers read."""
+
+from policy_qa.answer.question import Asks
+
+
+def _scope(qa, question):
+    profile, scopes = qa.evidence(question)
+    assert len(scopes) == 1
+    return profile, scopes[0]
+
+
+def test_best_sentence_is_an_exact_quote_of_the_section_that_answers(qa):
+    profile, scope = _scope(qa, "临汾标准化厂房建了多少？")
+    best = scope.best
+    text = qa.catalog.sources[best.sentence.file].text
+    assert text[best.sentence.start : best.sentence.end] == best.text and "37.9万平方米" in best.text
+    assert best.holds_kind and not best.missing and not best.intent_conflict
+    assert [e.score for e in scope.ranked] == sorted((e.score for e in scope.ranked), reverse=True)
+    assert len({e.sentence.number for e in scope.ranked}) == len(scope.ranked)
+
+
+def test_passages_follow_the_best_sentences(qa):
+    _, scope = _scope(qa, "临汾标准化厂房建了多少？")
+    assert scope.passages()[0].chunk is scope.best.chunk
+
+
+def test_a_year_the_evidence_lacks_is_missing(qa):
+    _, scope = _scope(qa, "临汾2021年标准化厂房建了多少？")
+    assert "2021年" in scope.best.missing
+
+
+def test_a_place_no_document_names_is_missing(qa):
+    _, scope = _scope(qa, "太原市开发区签约了多少个项目？")
+    assert "太原市" in scope.best.missing
+
+
+def test_a_result_asked_of_a_plan_conflicts(qa):
+    profile, scope = _scope(qa, "临汾去年建成了多少标准化厂房？")
+    assert profile.stated == "result" and not scope.best.intent_conflict
+    plans = [e for e in scope.ranked if "2024年工作计划" in e.sentence.section.heading]
+    assert plans and all(e.intent_conflict for e in plans)
+
+
+def test_the_unit_asked_for_must_be_held(qa):
+    profile, scope = _scope(qa, "临汾开发区新增规上企业多少家？")
+    assert profile.asks is Asks.COUNT and profile.unit == "家"
+    assert not any(e.holds_kind for e in scope.ranked if "家" not in e.text)

@@ -1,0 +1,65 @@
+import pytest
+
+from policy_qa.answer.question import profile_question, validate_question
+from policy_qa.errors import InvalidQuestionError
+from policy_qa.settings import MAX_QUESTION_CHARS
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t", None])
+def test_empty_questions_are_rejected(question):
+    with pytest.raises(InvalidQuestionError):
+        validate_question(question)
+
+
+def test_overlong_question_is_rejected_with_its_length():
+    with pytest.raises(InvalidQuestionError, match=str(MAX_QUESTION_CHARS + 1)):
+        validate_question("问" * (MAX_QUESTION_CHARS + 1))
+
+
+def test_question_is_stripped():
+    assert validate_question("  厂房建了多少？ \n") == "厂房建了多少？"
+
+
+def test_profile_finds_years_places_and_figure_cue():
+    profile = profile_question("2024年太原市计划新建多少标准化厂房？")
+    assert profile.years == ("2024",)
+    assert "太原市" in profile.places
+    assert profile.wants_figure
+    assert not profile_question("有哪些改革措施？").wants_figure
+    assert profile_question("有哪些改革措施？").wants_list
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("这个办法什么时候施行？", "date"),
+        ("项目从摘牌到开工用了多久", "date"),
+        ("哪些企业可以申请补贴？", "condition"),
+        ("申请需要满足什么条件", "condition"),
+        ("由哪个部门负责监督？", "who"),
+        ("谁主罚的点球？", "who"),
+        ("博览会将在哪里举办？", "place"),
+        ("有哪些改革措施？", "list"),
+        ("规上工业增加值同比增长了多少？", "rate"),
+        ("占全市比重是多少", "rate"),
+        ("签约了多少个项目？", "count"),
+        ("临汾标准化厂房建了多少？", "amount"),
+        ("有没有设立专项资金？", "yes_no"),
+        ("为什么要开展执法检查？", "reason"),
+        ("中国女足是通过什么方式进球的？", "other"),
+    ],
+)
+def test_what_a_question_asks_for(question, asks):
+    assert profile_question(question).asks.value == asks
+
+
+def test_figure_and_list_questions_follow_from_the_kind_asked():
+    assert profile_question("增长了多少？").wants_figure and not profile_question("增长了多少？").wants_list
+    assert profile_question("哪些企业可以申请？").wants_list
+    assert not profile_question("什么时候施行？").wants_figure
+
+
+def test_intent_tells_plans_from_results():
+    assert profile_question("2024年计划新建多少厂房？").intent == "plan"
+    assert profile_question("去年厂房建了多少？").intent == "result"
+    assert profile_question("开发区有几家").intent is None

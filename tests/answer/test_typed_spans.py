@@ -1,0 +1,41 @@
+"""Spans that answer a kind of question: dates, figures, bodies, places; and whether a sentence holds one."""
+
+import pytest
+
+from policy_qa.answer.question import Asks
+from policy_qa.answer.typed_spans import answer_spans, holds_answer_kind
+
+
+def _texts(asks, text):
+    return [text[s.start : s.end] for s in answer_spans(asks, text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("本办法自2024年1月1日起施行。", "2024年1月1日"),
+        ("2024年4月至2024年6月底，主管部门将组织监督检查。", "2024年4月"),
+        ("第二阶段到2030年，全面形成标准体系。", "2030年"),
+        ("一季度续建项目全部复工。", "一季度"),
+        ("自受理之日起10个工作日内办结。", "10个工作日内"),
+    ],
+)
+def test_dates_and_periods(text, expected):
+    assert any(expected in found for found in _texts(Asks.DATE, text))
+
+
+def test_figures_with_units_first_years_excluded():
+    assert _texts(Asks.AMOUNT, "2023年建成厂房37.9万平方米，已使用29.9万平方米。") == ["37.9万平方米", "29.9万平方米"]
+    assert _texts(Asks.COUNT, "县市区主官两月一次外出招商") == ["两月", "一次"]
+    assert not holds_answer_kind(Asks.RATE, "2023年全面完成目标任务。")
+
+
+def test_bodies_and_places():
+    assert "国务院办公厅" in "".join(_texts(Asks.WHO, "国务院办公厅印发了实施意见。"))
+    assert "省发展改革委" in "".join(_texts(Asks.WHO, "由省发展改革委牵头负责。"))
+    assert not holds_answer_kind(Asks.WHO, "全部项目均已开工。")
+    assert holds_answer_kind(Asks.PLACE, "第7届博览会将在云南昆明举办。")
+
+
+def test_kinds_without_a_span_always_hold():
+    assert holds_answer_kind(Asks.LIST, "无关的句子") and holds_answer_kind(Asks.OTHER, "无关的句子")

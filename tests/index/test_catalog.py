@@ -1,0 +1,46 @@
+"""The catalog: the corpus as typed documents, chunks and sentences, found by id, the same at build and load."""
+
+import pytest
+
+from policy_qa.index.catalog import Catalog, node_id
+from policy_qa.text.ingest import read_corpus
+
+from ..conftest import CORPUS
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return Catalog(read_corpus(CORPUS)[0])
+
+
+def test_documents_of_a_compiled_bulletin(catalog):
+    assert [d.name for d in catalog.documents] == ["临汾市", "晋城市"]
+    assert catalog.names == ["临汾市", "晋城市"]
+    for document in catalog.documents:
+        assert all(document.start <= s.start and s.end <= document.end for s in document.sections)
+
+
+def test_every_chunk_is_found_by_its_id_and_belongs_to_one_document(catalog):
+    assert len(catalog.by_id) == len(catalog.chunks)
+    for chunk in catalog.chunks:
+        assert catalog.by_id[node_id(chunk)] is chunk
+        document = catalog.document_of(chunk)
+        assert document.start <= chunk.start < document.end and chunk.section.heading_path[0] == document.name
+
+
+def test_sentences_are_exact_slices_counted_once(catalog):
+    text = catalog.sources[catalog.chunks[0].section.document].text
+    assert [s.number for s in catalog.sentences] == list(range(len(catalog.sentences)))
+    assert len({(s.file, s.start) for s in catalog.sentences}) == len(catalog.sentences)
+    for chunk in catalog.chunks:
+        sentences = catalog.sentences_of(chunk)
+        assert sentences and all(text[s.start : s.end] == s.text for s in sentences)
+        assert all(chunk.start <= s.start and s.end <= chunk.end for s in sentences)
+
+
+def test_node_ids_change_with_the_heading_path(catalog):
+    from dataclasses import replace
+
+    chunk = catalog.chunks[3]
+    renamed = replace(chunk, section=replace(chunk.section, heading_path=("别的名字", *chunk.section.heading_path[1:])))
+    assert node_id(renamed) != node_id(chunk)

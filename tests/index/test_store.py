@@ -1,0 +1,103 @@
+"""The FAISS index on disk: manifest, reuse, rebuild on change, recovery from corruption, atomic writes."""
+
+import json
+
+import pytest
+
+from policy_qa.errors import EmptyCorpusError, IndexBuildError
+from policy_qa.index.store import MANIFEST_NAME, load_or_build, read_manifest
+
+
+def _build(corpus, index_dir, embedding, **kwargs):
+    choice, model = embedding
+    return load_or_build(corpus, index_dir, model, choice.model_id, **kwargs)
+
+
+def test_index_is_persisted_with_a_manifest_and_reused(corpus_copy, tmp_path, embedding):
+    index_dir = tmp_path / "index"
+    first = _build(corpus_copy, index_dir, embedding)
+    assert first.rebuilt_because == "there is no index yet"
+    manifest = read_manifest(index_dir)
+    assert manifest.dimension == 384 and manifest.chunks == len(first.catalog.chunks)
+    assert manifest.sentences == len(first.catalog.sentences) == first.sentence_vectors.shape[0]
+    assert manifest.model == embedding[0].model_id
+    again = _build(corpus_copy, index_dir, embedding)
+    assert again.rebuilt_because is None
+    assert list(again.catalog.by_id) == list(first.catalog.by_id)
+    assert again.manifest.built_at == manifest.built_at
+    assert (again.sentence_vectors == first.sentence_vectors).all()
+
+
+def test_sentence_vectors_are_normalised_and_match_their_sentence(corpus_copy, tmp_path, embedding):
+    loaded = _build(corpus_copy, tmp_path / "index", embedding)
+    norms = (loaded.sentence_vectors**2).sum(axis=1)
+    assert abs(norms - 1).max() < 1e-3
+    sentence = loaded.catalog.sentences[7]
+    again = embedding[1].get_text_embedding(f"{sentence.section.heading}\n{sentence.text}")
+    assert float(loaded.sentence_vectors[7] @ again) > 0.999
+
+
+def test_changed_corpus_triggers_a_rebuild(corpus_copy, tmp_path, embedding):
+    index_dir = tmp_path / "index"
+    _build(corpus_copy, index_dir, embedding)
+    (corpus_copy / "新增公报.md").write_text("# 某县\n\n2023年，某县新建公园3个。\n", encoding="utf-8")
+    rebuilt = _build(corpus_copy, index_dir, embedding)
+    assert rebuilt.rebuilt_because == "the corpus changed"
+    assert any(chunk.section.document == "新增公报.md" for chunk in rebuilt.catalog.chunks)
+
+
+def test_changed_model_triggers_a_rebuild(corpus_copy, tmp_path, embedding):
+    index_dir = tmp_path / "index"
+    _build(corpus_copy, index_dir, embedding)
+    choice, model = embedding
+    rebuilt = load_or_build(corpus_copy, index_dir, model, choice.model_id + "-other")
+    assert rebuilt.rebuilt_because.startswith("the embedding model changed")
+
+
+@pytest.mark.parametrize("victim", ["default__vector_store.json", "docstore.json", "sentences.npy", MANIFEST_NAME])
+def test_corrupt_index_is_detected_and_rebuilt(corpus_copy, tmp_path, embedding, victim, caplog):
+    index_dir = tmp_path / "index"
+    built = _build(corpus_copy, index_dir, embedding)
+    (index_dir / victim).write_bytes(b"\x00garbage")
+    recovered = _build(corpus_copy, index_dir, embedding)
+    assert "corrupt" in recovered.rebuilt_because
+    assert "corrupt" in caplog.text
+    assert len(recovered.catalog.chunks) == len(built.catalog.chunks)
+    assert read_manifest(index_dir).chunks == len(built.catalog.chunks)
+
+
+def test_unwritable_index_folder_fails_clearly(corpus_copy, tmp_path, embedding):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the index's parent folder should be")
+    with pytest.raises(IndexBuildError, match="cannot write the index folder"):
+        _build(corpus_copy, blocked / "index", embedding)
+    assert blocked.read_text() == "a file where the index's parent folder should be"
+
+
+def test_failed_build_leaves_no_staging_folder_and_old_index_intact(corpus_copy, tmp_path, embedding, monkeypatch):
+    index_dir = tmp_path / "index"
+    _build(corpus_copy, index_dir, embedding)
+    manifest_before = (index_dir / MANIFEST_NAME).read_text(encoding="utf-8")
+    (corpus_copy / "extra.txt").write_text("2023年，新增项目5个。", encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("llama_index.core.storage.storage_context.StorageContext.persist", crash)
+    with pytest.raises(IndexBuildError, match="No space left"):
+        _build(corpus_copy, index_dir, embedding)
+    assert (index_dir / MANIFEST_NAME).read_text(encoding="utf-8") == manifest_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "index"]
+
+
+def test_empty_corpus_is_an_error(tmp_path, embedding):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EmptyCorpusError):
+        _build(tmp_path / "empty", tmp_path / "index", embedding)
+
+
+def test_manifest_lists_documents_with_encoding_and_sections(corpus_copy, tmp_path, embedding):
+    index_dir = tmp_path / "index"
+    _build(corpus_copy, index_dir, embedding)
+    (document,) = json.loads((index_dir / MANIFEST_NAME).read_text(encoding="utf-8"))["documents"]
+    assert document["encoding"] == "utf-8" and document["sections"] > 20 and len(document["sha256"]) == 64
