@@ -45,4 +45,5 @@ def test_a_result_asked_of_a_plan_conflicts(qa):
 def test_the_unit_asked_for_must_be_held(qa):
     profile, scope = _scope(qa, "临汾开发区新增规上企业多少家？")
     assert profile.asks is Asks.COUNT and profile.unit == "家"
-    assert not any(e.holds_kind for e in scope.ranked if "家" not in e.text)
+    assert not any(e.holds_kind for e in scope.ranked if not any(counter in e.text for counter in "个家所座处户"))
+    assert any(e.holds_kind for e in scope.ranked) and not all(e.holds_kind for e in scope.ranked)

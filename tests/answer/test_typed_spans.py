@@ -39,3 +39,15 @@ def test_bodies_and_places():
 
 def test_kinds_without_a_span_always_hold():
     assert holds_answer_kind(Asks.LIST, "无关的句子") and holds_answer_kind(Asks.OTHER, "无关的句子")
+
+
+def test_a_unit_asked_for_selects_figures_and_counters_count_alike():
+    text = "全市4个工业类开发区完成投资146.59亿元，新增企业8家。"
+    assert _texts_in(Asks.COUNT, text, "家") == ["4个", "8家"]
+    assert _texts_in(Asks.AMOUNT, text, "亿元") == ["146.59亿元"]
+    assert not holds_answer_kind(Asks.COUNT, "完成投资146.59亿元", "项")
+    assert holds_answer_kind(Asks.AMOUNT, "水泥 万吨 1022.88 25.8", "吨")  # a table row: the unit is a cell
+
+
+def _texts_in(asks, text, unit):
+    return [text[s.start : s.end] for s in answer_spans(asks, text, unit)]

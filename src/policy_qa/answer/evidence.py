@@ -25,7 +25,7 @@ from .retrieval import Hit
 from .typed_spans import holds_answer_kind
 
 # A place said with a generic suffix is the place: 「某某地区」 is 「某某」, 「某某市」 is 「某某」.
-_GENERIC_SUFFIX = re.compile(r"(?:地区|地方|一带|方面|市|省|县|区|州)$")
+_GENERIC_SUFFIX = re.compile(r"(?:地区|地方|一带|方面|流域|沿线|市|省|县|区|州)$")
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ class EvidenceFinder:
         other year (a statistics bulletin's year is its figures'; a work report named for 2025 reviews 2024 under a
         heading that says so). A name (a place, body or other proper name of the question, without a generic
         suffix such as 「市」 「地区」) may be anywhere, in full or spelled out (「经开区」 in 「经济技术开发区」:
-        an abbreviation keeps its characters in order).
+        an abbreviation of three characters or more keeps its characters in order).
         """
         own, _, name = context.rpartition("\n")
         if name not in self._dated_by_headings:
@@ -203,7 +203,7 @@ class EvidenceFinder:
             core = _GENERIC_SUFFIX.sub("", entity) if len(entity) > 2 else entity
             if entity in document_names or core in document_names or entity.isdigit():
                 continue
-            if core not in context and not _abbreviates(core, context):
+            if core not in context and not (len(core) >= 3 and _abbreviates(core, context)):
                 missing.append(entity)
         return tuple(missing)
 

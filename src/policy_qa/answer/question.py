@@ -13,7 +13,7 @@ from enum import Enum
 from ..errors import InvalidQuestionError
 from ..settings import MAX_QUESTION_CHARS
 from ..text.figures import UNITS
-from ..text.tokens import PLAN_WORDS, RELATIVE_YEARS, RESULT_WORDS, content_terms, entity_names, word_boundaries, years
+from ..text.tokens import PLAN_WORDS, RELATIVE_YEARS, RESULT_WORDS, clean_name, content_terms, entity_names, is_place_name, word_boundaries, years
 
 
 class Asks(str, Enum):
@@ -141,16 +141,24 @@ def _topic_terms(question: str) -> tuple[str, ...]:
 def profile_question(question: str) -> QuestionProfile:
     """Analyse a validated question."""
     unit = _asked_unit(question)
+    terms = tuple(t for t in _topic_terms(question) if t != unit and t not in RELATIVE_YEARS and t not in UNITS)
     return QuestionProfile(
         text=question,
-        terms=tuple(t for t in _topic_terms(question) if t != unit and t not in RELATIVE_YEARS and t not in UNITS),
+        terms=terms,
         years=tuple(years(question)),
-        places=tuple(name for name in entity_names(question) if name not in RELATIVE_YEARS),
+        places=_proper_names(question, terms),
         asks=asks_of(question),
         intent=intent_of(question),
         stated=stated_intent(question),
         unit=unit,
     )
+
+
+def _proper_names(question: str, terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The places and organisations jieba tags, and the words named as places (「某某市」)."""
+    names = [name for name in entity_names(question) if name not in RELATIVE_YEARS]
+    places = (clean_name(question, t, question.find(t)) for t in terms if t in question)
+    return tuple(dict.fromkeys([*names, *(p for p in places if is_place_name(p))]))
 
 
 def _asked_unit(question: str) -> str | None:

@@ -32,6 +32,8 @@ _BODY = re.compile(
 _CHINESE_QUANTITY = re.compile(
     r"第[一二三四五六七八九十]+(?![条章节款项编部分])|[一二两三四五六七八九十百千万]+[个次月年天倍名位家项条成]"
 )
+# Measure words that count organisations and places alike: 「几家开发区」 is answered by 「4个开发区」.
+_COUNTERS = frozenset("个家所座处户")
 _PERSON_TAGS = ("nr", "nt")
 _PLACE_TAGS = ("ns",)
 
@@ -59,8 +61,11 @@ def answer_spans(asks: Asks, text: str, unit: str | None = None) -> list[Span]:
         spoken = [m for m in _CHINESE_QUANTITY.finditer(text)]
         if unit:
             unit = unit.lstrip("万亿千百") or unit
-            matching = [Span(f.start, f.end) for f in figures if f.unit == unit or (f.unit or "").endswith(unit) and len(unit) > 1]
-            matching += [Span(m.start(), m.end()) for m in spoken if m.group().endswith(unit)]
+            units = _COUNTERS if unit in _COUNTERS else {unit}
+            matching = [
+                Span(f.start, f.end) for f in figures if f.unit in units or (f.unit or "").endswith(unit) and len(unit) > 1
+            ]
+            matching += [Span(m.start(), m.end()) for m in spoken if m.group()[-1] in units]
             if not matching and unit in text:  # a table row: the unit is a cell of its own (「水泥 万吨 1022.88」)
                 matching = [Span(f.start, f.end) for f in figures if not f.unit]
             return sorted(matching, key=lambda s: s.start)

@@ -56,11 +56,14 @@ def load_suite(path: Path) -> tuple[list[EvalSet], list[str]]:
 def run_suite(
     sets: list[EvalSet], engine_for: Callable[[Path], Any], *, split: str, with_peers: bool
 ) -> list[tuple[EvalSet, EvalRun]]:
-    """Each set's run, with the engine ``engine_for(corpus)`` returns."""
-    runs = []
+    """Each set's run, with the engine ``engine_for(corpus)`` returns (one per corpus: sets on the same corpus
+    share it)."""
+    runs, engines = [], {}
     for eval_set in sets:
         items = load_dataset(eval_set.dataset, split)
-        run = run_evaluation(engine_for(eval_set.corpus), items, dataset=str(eval_set.dataset), split=split, with_peers=with_peers)
+        if eval_set.corpus not in engines:
+            engines[eval_set.corpus] = engine_for(eval_set.corpus)
+        run = run_evaluation(engines[eval_set.corpus], items, dataset=str(eval_set.dataset), split=split, with_peers=with_peers)
         runs.append((eval_set, run))
     return runs
 

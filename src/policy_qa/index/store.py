@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when ingestion, repair, structure or chunking change what goes into the index.
-CHUNKING_VERSION = "3"
+CHUNKING_VERSION = "4"
 MANIFEST_NAME = "manifest.json"
 SENTENCE_VECTORS = "sentences.npy"
 EMBED_BATCH = 32

@@ -62,12 +62,9 @@ from .headings import (
 )
 from .repair import BYLINE
 from .sentences import CLOSERS, HAN, SEPARATOR, split_sentences
+from .tokens import PLACE, is_place_name
 
-_PLACE = re.compile(rf"[{HAN}]{{2,8}}?自治[区州县旗]|[{HAN}]{{2,4}}?[省市县区州旗盟]")
 _LEADING_YEAR = re.compile(r"^《?(?:19|20)\d{2}\s*年(?:度)?")
-# Collective words (全市, 本县, 各区, 县市区…) and zones that are not places.
-_NOT_PLACE_START = tuple("全本该我各此其外两省市县区")
-_NOT_PLACE_END = ("开发区", "经开区", "高新区", "示范区", "园区", "功能区", "合作区", "试验区", "集聚区", "保税区")
 _PLACE_SUFFIX = re.compile(r"(?:自治[区州县旗]|特别行政区|新区|[省市县区州旗盟])$")
 # The peoples an autonomous area is named for, before 「自治州」: 「某某苗族侗族自治州」 is 「某某」.
 _PEOPLES = re.compile(
@@ -204,14 +201,10 @@ def _title(paragraphs: list[_Paragraph]) -> tuple[str | None, range]:
     return None, range(0)
 
 
-def _is_place(name: str) -> bool:
-    return not name.startswith(_NOT_PLACE_START) and not name.endswith(_NOT_PLACE_END)
-
-
 def _leading_place(organisation: str) -> str | None:
     """The most specific place an organisation's name starts with: 「浙江省湖州市商务局」→「湖州市」."""
     place, position = None, 0
-    while (match := _PLACE.match(organisation, position)) and _is_place(match.group()):
+    while (match := PLACE.match(organisation, position)) and is_place_name(match.group()):
         place, position = match.group(), match.end()
     return place
 
@@ -234,7 +227,7 @@ def _aliases(name: str, title: str | None, compiled: bool) -> tuple[str, ...]:
     if title and (bare := title.replace("《", "").replace("》", "")) != name:
         aliases.append(bare)
     place = None
-    if compiled and not title and _PLACE.fullmatch(name) and _is_place(name):
+    if compiled and not title and is_place_name(name):
         place = name
     elif title:
         place = _leading_place(_LEADING_YEAR.sub("", title))

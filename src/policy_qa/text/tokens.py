@@ -20,6 +20,11 @@ RESULT_WORDS = ("成绩", "成效", "完成", "建成", "实现", "取得", "情
 # they are never checked against the evidence as names are; 「去年」/「明年」 do say result or plan.
 RELATIVE_YEARS = ("前年", "去年", "今年", "明年", "后年", "当年", "本年", "上年")
 
+# A place named with its administrative suffix: 「某某市」「某某县」「某某自治州」.
+PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}?自治[区州县旗]|[\u4e00-\u9fff]{2,4}?[省市县区州旗盟]")
+# Collective words (全市, 本县, 各区, 县市区…) and zones that are not places.
+_NOT_PLACE_START = tuple("全本该我各此其外两省市县区")
+_NOT_PLACE_END = ("开发区", "经开区", "高新区", "示范区", "园区", "功能区", "合作区", "试验区", "集聚区", "保税区")
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 
@@ -52,17 +57,40 @@ def content_terms(text: str) -> list[str]:
     return list(seen)
 
 
-_ENTITY_TAGS = ("ns", "nr", "nt", "nz")
+# Places and organisations: jieba's person and other-proper-noun tags (nr, nz) fall on too many common words
+# (「农村居民」「科学城」) to be checked against the evidence.
+_ENTITY_TAGS = ("ns", "nt")
+# Characters a mis-segmented name picks up from its neighbours: a date's 年/月/日 before it (「2024年某区」), a
+# conjunction after it (「某湖和」).
+_DATE_TAIL = "年月日号"
+_CONJUNCTION = "和与及同跟"
 
 
 def entity_names(text: str) -> list[str]:
-    """Places, people, organisations and other proper names jieba's part-of-speech tagger finds in ``text``
-    (tags ``ns`` ``nr`` ``nt`` ``nz``), two characters or more, without repeats."""
+    """Places and organisations jieba's part-of-speech tagger finds in ``text`` (tags ``ns`` ``nt``), cleaned of
+    what they picked up from their neighbours, two characters or more, without repeats."""
     from jieba import posseg
 
     _jieba()
-    words = (pair.word for pair in posseg.lcut(text) if pair.flag in _ENTITY_TAGS and len(pair.word) >= 2)
-    return list(dict.fromkeys(words))
+    words, position = [], 0
+    for pair in posseg.lcut(text):
+        if pair.flag in _ENTITY_TAGS:
+            words.append(clean_name(text, pair.word, position))
+        position += len(pair.word)
+    return list(dict.fromkeys(word for word in words if len(word) >= 2))
+
+
+def clean_name(text: str, word: str, start: int) -> str:
+    """``word`` (found at ``start`` of ``text``) without a date's 年/月/日 it begins with right after a digit, and
+    without a conjunction it ends with."""
+    if start > 0 and text[start - 1].isdigit() and word[:1] in _DATE_TAIL:
+        word = word[1:]
+    return word[:-1] if word[-1:] in _CONJUNCTION else word
+
+
+def is_place_name(word: str) -> bool:
+    """Whether ``word`` is a place named with its suffix (「某某市」), not a collective word or a zone."""
+    return PLACE.fullmatch(word) is not None and not word.startswith(_NOT_PLACE_START) and not word.endswith(_NOT_PLACE_END)
 
 
 def years(text: str) -> list[str]:
