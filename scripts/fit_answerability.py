@@ -9,8 +9,10 @@ model's reading (the 5th percentile of the answerable questions the threshold re
 when none is). It also prints the refusal precision–recall curve and the extracts' accuracy at the chosen point.
 
     .venv/bin/python scripts/fit_answerability.py [--suite eval/suite.json] [--out /tmp/answerability.jsonl]
+        [--report eval/reports/answerability.md]
 
-It prints the fitted values to paste into ``settings.py`` with the data they came from.
+It prints the fitted values to paste into ``settings.py`` with the data they came from, and writes the curve and the
+chosen point to the report.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from policy_qa import Answer, PolicyQA
-from policy_qa.answerability import features
+from policy_qa.answer.answerability import features
 from policy_qa.evaluation.dataset import load_dataset
 from policy_qa.evaluation.metrics import is_correct
 from policy_qa.evaluation.suite import load_suite
@@ -98,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--suite", default="eval/suite.json")
     parser.add_argument("--out", default="/tmp/answerability.jsonl")
+    parser.add_argument("--report", default="eval/reports/answerability.md")
     args = parser.parse_args()
     records = collect(Path(args.suite))
     Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
@@ -111,18 +114,27 @@ def main() -> None:
     refused_answerable = p[(p < threshold) & answerable]
     floor = float(np.percentile(refused_answerable, 5)) if len(refused_answerable) else threshold / 2
     answered = p >= threshold
-    print(f"{len(records)} dev questions ({int(answerable.sum())} answerable), sets: "
-          + ", ".join(sorted({r['set'] for r in records})))
-    print("refusal precision–recall (threshold, precision, recall):")
-    for t, precision, recall in refusal_curve(p, answerable):
-        print(f"  {t:.3f}  {precision:.3f}  {recall:.3f}")
-    print(f"chosen: cost {cost:.0f}; answered {int(answered.sum())} ({int((answered & ~answerable).sum())} unanswerable), "
-          f"refused {int((~answered).sum())} ({int((~answered & answerable).sum())} answerable); "
-          f"extracts right among the answered answerable: {int((answered & right).sum())}/{int((answered & answerable).sum())}")
-    print(
-        f"ANSWERABILITY = AnswerabilityModel(intercept={intercept:.3f}, "
-        f"coefficients=({', '.join(f'{w:.3f}' for w in weights)}), threshold={threshold:.3f}, llm_floor={floor:.3f})"
-    )
+    lines = [
+        "# Answerability: the refusal decision fitted on dev halves",
+        "",
+        f"{len(records)} dev questions past the hard rules ({int(answerable.sum())} answerable), sets: "
+        + ", ".join(sorted({r['set'] for r in records})) + ". A refusal's precision: the share of refused questions "
+        "the corpus does not answer; its recall: the share of such questions refused.",
+        "",
+        "| threshold | refusal precision | refusal recall |",
+        "|---|---|---|",
+        *(f"| {t:.3f} | {precision:.3f} | {recall:.3f} |" for t, precision, recall in refusal_curve(p, answerable)),
+        "",
+        f"Chosen (answering an unanswerable question costs {WRONG_COST:.0f} refusals of answerable ones): threshold "
+        f"{threshold:.3f}, cost {cost:.0f}; answered {int(answered.sum())} ({int((answered & ~answerable).sum())} "
+        f"unanswerable), refused {int((~answered).sum())} ({int((~answered & answerable).sum())} answerable); "
+        f"extracts right among the answered answerable: {int((answered & right).sum())}/{int((answered & answerable).sum())}.",
+        "",
+        f"    ANSWERABILITY = AnswerabilityModel(intercept={intercept:.3f}, "
+        f"coefficients=({', '.join(f'{w:.3f}' for w in weights)}), threshold={threshold:.3f}, llm_floor={floor:.3f})",
+    ]
+    print("\n".join(lines))
+    Path(args.report).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -129,7 +129,7 @@ def _evaluate_suite(args: argparse.Namespace) -> int:
     runs = run_suite(sets, engine_for, split=args.split, with_peers=args.with_peers)
     out = Path(args.out)
     for eval_set, run in runs:
-        write_reports(run, out / eval_set.name)
+        write_reports(run, out / eval_set.name, quote_questions=not eval_set.external)
     summary = suite_markdown(runs, skipped, args.split)
     (out / "summary.md").write_text(summary, encoding="utf-8")
     print(summary)

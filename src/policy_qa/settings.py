@@ -129,10 +129,10 @@ class AnswerabilityModel:
     llm_floor: float
 
 
-# Fitted by ``scripts/fit_answerability.py`` on the dev halves of the seven sets in ``eval/suite.json`` (436 questions
-# past the hard rules, 380 of them answerable; 2026-11-27): the cost-minimising threshold answers 364 (18 of them
-# unanswerable) and refuses 72 (34 of them answerable); the refusal precision–recall curve it printed runs from
-# 1.00/0.16 to 0.20/0.93.
+# Fitted by ``scripts/fit_answerability.py`` on the dev halves of the seven sets in ``eval/suite.json`` (445 questions
+# past the hard rules, 383 of them answerable; 2026-11-27): the cost-minimising threshold answers 378 (20 of them
+# unanswerable) and refuses 67 (25 of them answerable); the refusal precision–recall curve it printed runs from
+# 1.00/0.16 to 0.22/0.94.
 ANSWERABILITY = AnswerabilityModel(
-    intercept=-5.535, coefficients=(7.179, -1.145, 48.029, 1.186, 0.378), threshold=0.776, llm_floor=0.341
+    intercept=-5.808, coefficients=(7.742, -1.489, 51.567, 1.028, 0.408), threshold=0.703, llm_floor=0.302
 )

@@ -35,3 +35,14 @@ def test_table_has_a_row_per_set_and_system():
 
     table = suite_markdown([(EvalSet("news", Path("c"), Path("q.jsonl")), run)], ["x: skipped"], "test")
     assert "| news | policy-qa | 3 | 0.500 |" in table and "| news | BM25 |  | — |" in table and "- x: skipped" in table
+
+
+def test_a_set_kept_outside_the_repository_is_reported_without_its_questions():
+    from policy_qa.evaluation.report import markdown
+
+    run = EvalRun("c", "q.jsonl", "extractive", "test")
+    run.summary = {"questions": 1, "answerable": 1, "systems": {OURS: {}}, "accuracy_by_category": {}}
+    run.records = [{"id": "n-1", "question": "某某问题？", "answer": "某某回答", "correct": False}]
+    assert "某某问题" in markdown(run)
+    external = markdown(run, quote_questions=False)
+    assert "`n-1`" in external and "某某问题" not in external and "某某回答" not in external

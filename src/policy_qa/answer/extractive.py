@@ -22,7 +22,7 @@ from ..schema import Citation, Drafted, Span
 from ..text.figures import find_figures, numbers_of
 from ..text.headings import TABLE_CAPTION
 from ..text.repair import ITEM_MARKER
-from ..text.sentences import split_clauses
+from ..text.sentences import HAN, split_clauses
 from ..text.tokens import char_bigrams, years
 from .answerability import Decision, decide
 from .evidence import Evidence, ScopeEvidence, TermWeights
@@ -58,7 +58,7 @@ WHOLE_SENTENCE_CHARS = 200
 LABEL_NAME_CHARS = 24
 # Clauses that continue the figure of the clause before them: 「其中……」「已使用……」「占……」「同比增长……」.
 _CONTINUATION = re.compile(r"^(?:其中|已|占|同比|比上年|较|分别|均|累计|总投资|总量|合计|共计|增长|高于|超出|达到|力争|位居|排)")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAN = re.compile(f"[{HAN}]")
 # An article's own number opening its text (「第十二条　」): the label says it already.
 _ARTICLE_OPENING = re.compile(r"^第[一二三四五六七八九十百零〇]+条\s*")
 _LEADING_CONTEXT = re.compile(r"^(?:(?:19|20)\d{2}年(?:以来|底|末|上半年|全年)?|今年以来|截至目前|目前|全年|上半年)$")

@@ -34,8 +34,9 @@ def _cell(value: object) -> str:
     return f"{value:.3f}" if isinstance(value, float) and value <= 1 else f"{value}"
 
 
-def markdown(run: EvalRun) -> str:
-    """The summary as a markdown table, systems side by side (a peer without answers shows —)."""
+def markdown(run: EvalRun, quote_questions: bool = True) -> str:
+    """The summary as a markdown table, systems side by side (a peer without answers shows —), then the questions
+    answered wrongly, unless ``quote_questions`` is off (a set kept outside the repository: its ids only)."""
     systems = run.summary["systems"]
     names = [OURS, *[name for name in systems if name != OURS]]
     lines = [
@@ -54,15 +55,19 @@ def markdown(run: EvalRun) -> str:
     wrong = [r for r in run.records if not r["correct"]]
     if wrong:
         lines += ["", "## Questions answered wrongly", ""]
-        lines += [f"- `{r['id']}` {r['question']} → {r['answer'].splitlines()[0][:120]}" for r in wrong]
+        if quote_questions:
+            lines += [f"- `{r['id']}` {r['question']} → {r['answer'].splitlines()[0][:120]}" for r in wrong]
+        else:
+            lines.append(", ".join(f"`{r['id']}`" for r in wrong))
     return "\n".join(lines) + "\n"
 
 
-def write_reports(run: EvalRun, out_dir: Path) -> list[Path]:
-    """``summary.md`` and ``summary.json`` (committed), ``details.jsonl`` (one record a question)."""
+def write_reports(run: EvalRun, out_dir: Path, quote_questions: bool = True) -> list[Path]:
+    """``summary.md`` and ``summary.json`` (committed), ``details.jsonl`` (one record a question, never committed).
+    ``quote_questions`` off keeps the questions' text out of the summary (a set kept outside the repository)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "summary.md", out_dir / "summary.json", out_dir / "details.jsonl"]
-    paths[0].write_text(markdown(run), encoding="utf-8")
+    paths[0].write_text(markdown(run, quote_questions), encoding="utf-8")
     summary = {"corpus": Path(run.corpus).name, "dataset": Path(run.dataset).name, "split": run.split, "answerer": run.answerer, **run.summary}
     paths[1].write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     paths[2].write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in run.records), encoding="utf-8")

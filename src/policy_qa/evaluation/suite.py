@@ -1,6 +1,7 @@
 """Every QA set at once: each set's corpus indexed and asked, results side by side in one table.
 
-A suite is a JSON list of sets, ``{"name", "corpus", "dataset"}``, paths relative to the suite file; a set whose
+A suite is a JSON list of sets, ``{"name", "corpus", "dataset"}`` (``"external": true`` for a set kept outside the
+repository, whose questions its committed reports must not quote), paths relative to the suite file; a set whose
 corpus or dataset is absent (the news set outside this machine's ``../shared``) is skipped with a note.
 """
 
@@ -35,6 +36,7 @@ class EvalSet:
     name: str
     corpus: Path
     dataset: Path
+    external: bool = False
 
 
 def load_suite(path: Path) -> tuple[list[EvalSet], list[str]]:
@@ -45,7 +47,12 @@ def load_suite(path: Path) -> tuple[list[EvalSet], list[str]]:
         raise DatasetError(f"cannot read the suite {path}: {error}") from error
     sets, skipped = [], []
     for entry in entries:
-        found = EvalSet(entry["name"], (path.parent / entry["corpus"]).resolve(), (path.parent / entry["dataset"]).resolve())
+        found = EvalSet(
+            entry["name"],
+            (path.parent / entry["corpus"]).resolve(),
+            (path.parent / entry["dataset"]).resolve(),
+            bool(entry.get("external")),
+        )
         if found.corpus.is_dir() and found.dataset.is_file():
             sets.append(found)
         else:
