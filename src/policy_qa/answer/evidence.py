@@ -93,10 +93,6 @@ class TermWeights:
     def __call__(self, term: str) -> float:
         return self._weight(term)
 
-    def used(self, term: str) -> bool:
-        """Whether any chunk uses ``term``."""
-        return any(term in text for text in self._texts)
-
 
 class EvidenceFinder:
     """Scores the sentences of a scope's top chunks against a question."""

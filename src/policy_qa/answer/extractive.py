@@ -143,7 +143,7 @@ class ExtractiveAnswerer:
         """
         sentence = evidence.text.rstrip("。！？；")
         if evidence.sentence.is_table_row:
-            return f"{sentence}（{evidence.sentence.section.table_header}）", evidence.sentence.end
+            return _table_row(sentence, evidence.sentence.section.table_header or ""), evidence.sentence.end
         if question.wants_list or len(sentence) <= LEAD_CHARS:
             items = self._following(evidence)
             if items:
@@ -254,7 +254,8 @@ class ExtractiveAnswerer:
         """Where the answer comes from: the document and the heading that says the year or whether it is a
         result or a plan (「某市（2021年工作总结）：」), the article (「某条例（第十二条）：」) or the table. A document
         whose name says nothing to a reader (a file name such as 「news-0123」) gets no label: the citation names
-        the file; nor one whose name holds figures (a news title's) that the quote may not hold."""
+        the file; nor one whose name holds figures (a news title's) that the quote may not hold; a heading with
+        figures is left out the same way."""
         name = self._catalog.document_of(evidence.chunk).name
         if not _HAN.search(name) or numbers_of(name):
             return ""
@@ -265,6 +266,8 @@ class ExtractiveAnswerer:
         context = section.article or table or next(
             (h for h in section.heading_path[1:] if years(h) or intent_of(h)), None
         )
+        if context and numbers_of(context):
+            context = None  # a heading's figures (「2000万元以上……」) are no figures of the answer
         return f"{name}（{context}）：" if context else f"{name}："
 
     def cite(self, evidence: Evidence, index: int, end: int | None = None) -> Citation:
@@ -286,6 +289,16 @@ class ExtractiveAnswerer:
 def _has_amount(text: str) -> bool:
     """Whether ``text`` holds a figure with a unit or a scale (「60万/亩」) that is not a year."""
     return any((figure.unit or figure.scale) and not figure.is_year for figure in find_figures(text))
+
+
+def _table_row(row: str, header: str) -> str:
+    """A table's row with each cell under its column's name (「某项：产量 12，比上年增长（%） 3.4」) when the header
+    names as many columns as the row has values, else the row followed by the header in brackets."""
+    columns = [cell for cell in header.split() if not cell.startswith("单位：")]
+    label, *values = row.split()
+    if values and len(columns) == len(values):
+        return f"{label}：" + "，".join(f"{column} {value}" for column, value in zip(columns, values))
+    return f"{row}（{header}）"
 
 
 def _leading_time(sentence: str, clauses: list[Span]) -> str | None:
