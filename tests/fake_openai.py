@@ -11,6 +11,9 @@ health check). Modes, for chat completions:
 
 - ``ok``: answers ``content``; ``empty``: answers ``""``.
 - ``slow``: waits ``delay`` seconds first (cut short when the server closes).
+- ``stalled``: takes the request and never answers: the connection is held, silent, until the server closes.
+- ``trickle``: answers ``content`` slowly: a stream sends a piece every ``delay`` seconds; a plain request sends
+  its headers, then its body ``chunk_chars`` bytes every ``delay`` seconds.
 - ``rate_limit_then_ok`` / ``server_error_then_ok``: the first ``failures`` requests since the mode was set get
   429 (with ``Retry-After: retry_after``) / 500 with an OpenAI error body, later ones ``ok``.
 - ``server_error``: 500 always.
@@ -18,7 +21,14 @@ health check). Modes, for chat completions:
 - ``no_choices``: 200 with valid JSON but no ``choices`` (a stream: chunks without ``choices``).
 - ``cut_stream``: a stream sends ``cut_after`` content chunks and closes the connection with no ``[DONE]`` and no
   end of the chunked body; a plain request gets half its declared body.
+- ``stalled_stream``: as ``cut_stream`` (a stream's chunks ``delay`` seconds apart), but the connection is then
+  held, silent, until the server closes.
+- ``garbage``: 200 with ``garbage`` (bytes) as the body, as ``garbage_type`` if set, else as an SSE stream when
+  the request streams and as JSON otherwise.
 - ``context_overflow``: 400 ``context_length_exceeded``, as OpenAI and vLLM send it.
+
+``then``: the mode of every request after the first ``failures`` since the mode was set (e.g. a stream cut
+short, then a stalled request).
 
 Bounded: loopback only, request bodies up to ``MAX_BODY`` bytes, a socket timeout per connection, one connection
 per request, daemon threads, and the server stops at context exit.
@@ -45,9 +55,13 @@ MODES = frozenset(
         "no_choices",
         "cut_stream",
         "context_overflow",
+        "stalled",
+        "trickle",
+        "stalled_stream",
+        "garbage",
     }
 )
-SETTINGS = ("content", "delay", "failures", "retry_after", "cut_after", "chunk_chars")
+SETTINGS = ("content", "delay", "failures", "retry_after", "cut_after", "chunk_chars", "garbage", "garbage_type", "then")
 MAX_BODY = 1_000_000
 SOCKET_TIMEOUT = 10.0
 CONTEXT_MESSAGE = (
@@ -74,6 +88,9 @@ class FakeOpenAI:
         retry_after: float = 1,
         cut_after: int = 2,
         chunk_chars: int = 3,
+        garbage: bytes = b"",
+        garbage_type: str | None = None,
+        then: str | None = None,
         model: str = "fake-model",
     ) -> None:
         self.model = model
@@ -90,13 +107,16 @@ class FakeOpenAI:
             retry_after=retry_after,
             cut_after=cut_after,
             chunk_chars=chunk_chars,
+            garbage=garbage,
+            garbage_type=garbage_type,
+            then=then,
         )
 
     def set_mode(self, mode: str, **settings: Any) -> None:
-        """Switch to ``mode`` (and change any of ``content``, ``delay``, ``failures``, ``retry_after``,
-        ``cut_after``, ``chunk_chars``); the count of failures served starts again."""
-        if mode not in MODES:
-            raise ValueError(f"unknown mode {mode!r}; one of {sorted(MODES)}")
+        """Switch to ``mode`` (and change any of ``SETTINGS``); the count of failures served starts again."""
+        for name in (mode, settings.get("then")):
+            if name is not None and name not in MODES:
+                raise ValueError(f"unknown mode {name!r}; one of {sorted(MODES)}")
         if unknown := set(settings) - set(SETTINGS):
             raise TypeError(f"unknown settings {sorted(unknown)}")
         with self._lock:
@@ -140,7 +160,8 @@ class FakeOpenAI:
             self.requests.append(body)
             served = self._served_in_mode
             self._served_in_mode += 1
-            return self.mode, served, {name: getattr(self, name) for name in SETTINGS}
+            mode = self.then if self.then is not None and served >= self.failures else self.mode
+            return mode, served, {name: getattr(self, name) for name in SETTINGS}
 
 
 class _Server(ThreadingHTTPServer):
@@ -192,6 +213,9 @@ class _Handler(BaseHTTPRequestHandler):
         failing = served < settings["failures"]
         if mode == "slow" and self.fake._stopped.wait(settings["delay"]):
             return  # the server is closing
+        if mode == "stalled":
+            self.fake._stopped.wait()
+            return
         if mode == "rate_limit_then_ok" and failing:
             message = "Rate limit reached for requests per min (RPM). Please try again in 1s."
             retry = {"Retry-After": f"{settings['retry_after']:g}"}
@@ -205,19 +229,23 @@ class _Handler(BaseHTTPRequestHandler):
                 self._stream([b'data: {"id": "chatcmpl-fake", "choices": [{"delta": \n\n'])
             else:
                 self._raw(200, b'{"id": "chatcmpl-fake", "object": "chat.completion", "choices": [', "application/json")
+        elif mode == "garbage":
+            streamed = "text/event-stream" if stream else "application/json"
+            self._raw(200, settings["garbage"], settings["garbage_type"] or streamed)
         else:
             content = "" if mode == "empty" else settings["content"]
             if stream:
                 self._stream_answer(body, content, mode, settings)
             else:
-                self._complete(body, content, mode)
+                self._complete(body, content, mode, settings)
 
     def _unknown(self) -> None:
         message = f"Unknown request URL: {self.command} {self.path}"
         self._json(404, error_body(message, "invalid_request_error", "unknown_url"))
 
-    def _complete(self, request: dict[str, Any], content: str, mode: str) -> None:
-        """A non-streaming chat completion (a truncated one in ``cut_stream``; no choices in ``no_choices``)."""
+    def _complete(self, request: dict[str, Any], content: str, mode: str, settings: dict[str, Any]) -> None:
+        """A non-streaming chat completion (a truncated one in ``cut_stream`` and ``stalled_stream``, a slow one in
+        ``trickle``; no choices in ``no_choices``)."""
         completion: dict[str, Any] = {
             "id": "chatcmpl-fake",
             "object": "chat.completion",
@@ -237,12 +265,19 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "no_choices":
             del completion["choices"]
         data = json.dumps(completion, ensure_ascii=False).encode()
-        if mode == "cut_stream":
-            self.send_response(200)
-            self._headers("application/json", {"Content-Length": str(len(data))})
-            self.wfile.write(data[: len(data) // 2])
-        else:
+        if mode not in ("cut_stream", "stalled_stream", "trickle"):
             self._raw(200, data, "application/json")
+            return
+        self.send_response(200)
+        self._headers("application/json", {"Content-Length": str(len(data))})
+        if mode == "trickle":
+            size = max(1, settings["chunk_chars"])
+            self._paced([data[i : i + size] for i in range(0, len(data), size)], settings["delay"])
+        else:
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            if mode == "stalled_stream":
+                self.fake._stopped.wait()
 
     def _stream_answer(self, request: dict[str, Any], content: str, mode: str, settings: dict[str, Any]) -> None:
         """SSE chunks: the role, ``content`` in pieces, the finish reason, usage if asked, ``[DONE]``."""
@@ -268,23 +303,38 @@ class _Handler(BaseHTTPRequestHandler):
         size = max(1, settings["chunk_chars"])
         pieces = [content[i : i + size] for i in range(0, len(content), size)]
         events = [chunk({"role": "assistant", "content": ""}), *(chunk({"content": p}) for p in pieces)]
-        if mode == "cut_stream":
-            self._stream(events[: 1 + settings["cut_after"]], cut=True)
+        if mode in ("cut_stream", "stalled_stream"):
+            if mode == "cut_stream":
+                self._stream(events[: 1 + settings["cut_after"]], end="cut")
+            else:
+                self._stream(events[: 1 + settings["cut_after"]], end="hold", pace=settings["delay"])
             return
         events.append(chunk({}, "stop"))
         if (request.get("stream_options") or {}).get("include_usage"):
             events.append(chunk(None, usage=_usage(request, content)))
-        self._stream([*events, b"data: [DONE]\n\n"])
+        self._stream([*events, b"data: [DONE]\n\n"], pace=settings["delay"] if mode == "trickle" else 0.0)
 
-    def _stream(self, events: list[bytes], cut: bool = False) -> None:
-        """Send ``events`` as an SSE body in HTTP chunks; ``cut`` closes the connection without the last chunk."""
+    def _stream(self, events: list[bytes], end: str = "done", pace: float = 0.0) -> None:
+        """Send ``events`` as an SSE body in HTTP chunks, ``pace`` seconds apart after the first; then ``end`` it:
+        ``done`` with the last chunk, ``cut`` by closing the connection without it, ``hold`` by keeping the
+        connection silent until the server closes."""
         self.send_response(200)
         self._headers("text/event-stream; charset=utf-8", {"Transfer-Encoding": "chunked", "Cache-Control": "no-cache"})
-        for event in events:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
-            self.wfile.flush()
-        if not cut:
+        if not self._paced([b"%x\r\n%s\r\n" % (len(event), event) for event in events], pace):
+            return
+        if end == "done":
             self.wfile.write(b"0\r\n\r\n")
+        elif end == "hold":
+            self.fake._stopped.wait()
+
+    def _paced(self, pieces: list[bytes], pace: float) -> bool:
+        """Write ``pieces``, ``pace`` seconds apart after the first; False when the server closed meanwhile."""
+        for index, piece in enumerate(pieces):
+            if index and pace and self.fake._stopped.wait(pace):
+                return False
+            self.wfile.write(piece)
+            self.wfile.flush()
+        return True
 
     def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         self._raw(status, json.dumps(payload, ensure_ascii=False).encode(), "application/json", headers)

@@ -205,8 +205,70 @@ def test_unknown_path_is_404():
         client(fake).embeddings.create(model="m", input="x")
 
 
-def test_stops_at_exit_even_with_a_slow_request_in_flight():
-    fake = FakeOpenAI(mode="slow", delay=30)
+def test_stalled_takes_the_request_and_never_answers():
+    with FakeOpenAI(mode="stalled") as fake:
+        started = time.monotonic()
+        for streaming in (False, True):
+            with pytest.raises(openai.APITimeoutError):
+                stream(fake, timeout=0.3) if streaming else ask(fake, timeout=0.3)
+        assert time.monotonic() - started < 2 and len(fake.requests) == 2
+
+
+def test_trickle_streams_a_piece_every_delay():
+    with FakeOpenAI(mode="trickle", delay=0.2, content="一二三四五六", chunk_chars=2) as fake:
+        arrivals = []
+        started = time.monotonic()
+        for chunk in client(fake).chat.completions.create(model="m", messages=MESSAGES, stream=True):
+            if chunk.choices and chunk.choices[0].delta.content:
+                arrivals.append((chunk.choices[0].delta.content, time.monotonic() - started))
+        assert [text for text, _ in arrivals] == ["一二", "三四", "五六"]
+        assert arrivals[-1][1] - arrivals[0][1] >= 0.35  # two pauses of 0.2 s between the three pieces
+
+
+def test_trickle_sends_a_plain_body_a_few_bytes_at_a_time_outlasting_a_read_timeout():
+    with FakeOpenAI(mode="trickle", delay=0.05, chunk_chars=40, content=ANSWER) as fake:
+        started = time.monotonic()
+        assert ask(fake, timeout=0.3) == ANSWER  # the timeout bounds each read, not the whole body
+        assert time.monotonic() - started > 0.3
+
+
+def test_stalled_stream_sends_its_first_chunks_then_falls_silent():
+    with FakeOpenAI(mode="stalled_stream", content=ANSWER, chunk_chars=3, cut_after=2) as fake:
+        received = []
+        with pytest.raises(openai.APITimeoutError):
+            for chunk in client(fake, timeout=0.5).chat.completions.create(model="m", messages=MESSAGES, stream=True):
+                received.append(chunk.choices[0].delta.content)
+        assert received == ["", ANSWER[:3], ANSWER[3:6]]
+        with pytest.raises(openai.APITimeoutError):
+            ask(fake, timeout=0.5)  # half the body, then silence
+
+
+@pytest.mark.parametrize(
+    ("streaming", "garbage", "garbage_type", "content_type"),
+    [
+        (False, b"<html>login</html>", "text/html", "text/html"),
+        (False, b"[1, 2]", None, "application/json"),
+        (True, b"data: [1, 2]\n\n", None, "text/event-stream"),
+    ],
+)
+def test_garbage_is_served_as_given(streaming, garbage, garbage_type, content_type):
+    with FakeOpenAI(mode="garbage", garbage=garbage, garbage_type=garbage_type) as fake:
+        status, headers, body = raw_post(fake, {"model": "m", "messages": MESSAGES, "stream": streaming})
+        assert (status, headers["Content-Type"], body) == (200, content_type, garbage)
+
+
+def test_then_serves_another_mode_after_the_first_requests():
+    with FakeOpenAI(mode="server_error", failures=1, then="ok", content=ANSWER) as fake:
+        with pytest.raises(openai.InternalServerError):
+            ask(fake)
+        assert ask(fake) == ANSWER
+        with pytest.raises(ValueError):
+            fake.set_mode("ok", then="flaky")
+
+
+@pytest.mark.parametrize(("mode", "delay"), [("slow", 30), ("stalled", 0), ("trickle", 30), ("stalled_stream", 0)])
+def test_stops_at_exit_even_with_a_request_in_flight(mode, delay):
+    fake = FakeOpenAI(mode=mode, delay=delay)
     failures: list[Exception] = []
 
     def waiting() -> None:

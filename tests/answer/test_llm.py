@@ -58,10 +58,45 @@ def test_endpoint_faults_fall_back_with_a_note(qa, fake, mode, note):
     assert answer.answerer == "extractive" and note in answer.note and "37.9万平方米" in answer.text
 
 
+def _ready_engine(qa, fake, **settings):
+    """An LLM engine whose client exists already: the answer's time is the call's, not the client's import."""
+    engine = _llm_engine(qa, fake, **settings)
+    engine.llm_client()
+    return engine
+
+
 def test_timeout_falls_back_without_hanging(qa, fake):
     fake.set_mode("slow", delay=5)
-    answer = _llm_engine(qa, fake, timeout_s=0.5).ask(QUESTION)
-    assert "超时" in answer.note and answer.timings_ms["total"] < 4000
+    answer = _ready_engine(qa, fake, timeout_s=0.5).ask(QUESTION)
+    assert "超时" in answer.note and answer.timings_ms["answer"] < 3000
+
+
+def _final(engine, streaming):
+    return list(engine.ask_stream(QUESTION))[-1] if streaming else engine.ask(QUESTION)
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_stalled_endpoint_falls_back_by_the_first_token_deadline(qa, fake, streaming):
+    fake.set_mode("stalled")
+    answer = _final(_ready_engine(qa, fake, first_token_s=1.0, timeout_s=30.0, max_retries=2), streaming)
+    assert answer.answerer == "extractive" and "37.9万平方米" in answer.text
+    assert answer.note == "LLM 响应超时：1 秒内没有回复。已改用原文摘录。"
+    assert answer.timings_ms["answer"] < 3000  # 1 s, and slack for a loaded machine; three tries would take 4.5 s
+
+
+def test_trickling_stream_is_cut_at_the_whole_deadline_then_falls_back(qa, fake):
+    content = "2023年，临汾市开发区建成标准化厂房37.9万平方米，已使用29.9万平方米[1]。"
+    fake.set_mode("trickle", delay=0.4, chunk_chars=2, content=content)
+    *deltas, answer = _ready_engine(qa, fake, first_token_s=1.0, timeout_s=1.5).ask_stream(QUESTION)
+    assert deltas and answer.answerer == "extractive" and "37.9万平方米" in answer.text
+    assert answer.note == "LLM 回答超时：1.5 秒内没有写完。已改用原文摘录。"
+    assert answer.timings_ms["answer"] < 3500  # 1.5 s, and slack; the whole trickle would take 7 s
+
+
+def test_garbage_stream_falls_back_with_a_note(qa, fake):
+    fake.set_mode("garbage", garbage=b'data: {"choices": [{"delta": "x"}]}\n\ndata: [1, 2]\n\n')
+    answer = _final(_llm_engine(qa, fake), streaming=True)
+    assert answer.answerer == "extractive" and "无法解析" in answer.note and "37.9万平方米" in answer.text
 
 
 def test_refusal_from_the_evidence_is_never_overridden(qa, fake):

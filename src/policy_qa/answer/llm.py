@@ -4,7 +4,8 @@ The model sees excerpts of the best evidence sentences (numbered, under their do
 whole chunks: on a CPU the prompt, not the answer, dominates the time. Its answer is then checked (``verify``);
 a figure no evidence holds, a figure under another figure's label, a figure asked for but left out, an answer
 not drawn from the best sentence or naming what no evidence names, a refusal the evidence contradicts, or a
-fault of the endpoint all give the extractive answer instead, with a note saying why.
+fault of the endpoint (down, garbled, or past its deadline: ``LLMSettings``) all give the extractive answer
+instead, with a note saying why.
 
 When the extractive decision refuses only because the evidence's wording is unsure (its confidence is below the
 threshold, or the best sentence lacks the kind of answer asked for while another may hold it) and the evidence
