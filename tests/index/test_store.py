@@ -16,7 +16,7 @@ def _build(corpus, index_dir, embedding, **kwargs):
 def test_index_is_persisted_with_a_manifest_and_reused(corpus_copy, tmp_path, embedding):
     index_dir = tmp_path / "index"
     first = _build(corpus_copy, index_dir, embedding)
-    assert first.rebuilt_because == "there is no index yet"
+    assert first.rebuilt_because == "还没有索引"
     manifest = read_manifest(index_dir)
     assert manifest.dimension == 384 and manifest.chunks == len(first.catalog.chunks)
     assert manifest.sentences == len(first.catalog.sentences) == first.sentence_vectors.shape[0]
@@ -42,7 +42,7 @@ def test_changed_corpus_triggers_a_rebuild(corpus_copy, tmp_path, embedding):
     _build(corpus_copy, index_dir, embedding)
     (corpus_copy / "新增公报.md").write_text("# 某县\n\n2023年，某县新建公园3个。\n", encoding="utf-8")
     rebuilt = _build(corpus_copy, index_dir, embedding)
-    assert rebuilt.rebuilt_because == "the corpus changed"
+    assert rebuilt.rebuilt_because == "语料已改动"
     assert any(chunk.section.document == "新增公报.md" for chunk in rebuilt.catalog.chunks)
 
 
@@ -51,7 +51,7 @@ def test_changed_model_triggers_a_rebuild(corpus_copy, tmp_path, embedding):
     _build(corpus_copy, index_dir, embedding)
     choice, model = embedding
     rebuilt = load_or_build(corpus_copy, index_dir, model, choice.model_id + "-other")
-    assert rebuilt.rebuilt_because.startswith("the embedding model changed")
+    assert rebuilt.rebuilt_because.startswith("嵌入模型已更换")
 
 
 @pytest.mark.parametrize("victim", ["default__vector_store.json", "docstore.json", "sentences.npy", MANIFEST_NAME])
@@ -60,8 +60,8 @@ def test_corrupt_index_is_detected_and_rebuilt(corpus_copy, tmp_path, embedding,
     built = _build(corpus_copy, index_dir, embedding)
     (index_dir / victim).write_bytes(b"\x00garbage")
     recovered = _build(corpus_copy, index_dir, embedding)
-    assert "corrupt" in recovered.rebuilt_because
-    assert "corrupt" in caplog.text
+    assert "索引已损坏" in recovered.rebuilt_because
+    assert "索引已损坏" in caplog.text
     assert len(recovered.catalog.chunks) == len(built.catalog.chunks)
     assert read_manifest(index_dir).chunks == len(built.catalog.chunks)
 
@@ -69,7 +69,7 @@ def test_corrupt_index_is_detected_and_rebuilt(corpus_copy, tmp_path, embedding,
 def test_unwritable_index_folder_fails_clearly(corpus_copy, tmp_path, embedding):
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the index's parent folder should be")
-    with pytest.raises(IndexBuildError, match="cannot write the index folder"):
+    with pytest.raises(IndexBuildError, match="无法写入索引文件夹"):
         _build(corpus_copy, blocked / "index", embedding)
     assert blocked.read_text() == "a file where the index's parent folder should be"
 
@@ -87,7 +87,7 @@ def test_failed_build_leaves_no_staging_folder_and_old_index_intact(corpus_copy,
     with pytest.raises(IndexBuildError, match="No space left"):
         _build(corpus_copy, index_dir, embedding)
     assert (index_dir / MANIFEST_NAME).read_text(encoding="utf-8") == manifest_before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "index"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".index.lock", "corpus", "index"]
 
 
 def test_empty_corpus_is_an_error(tmp_path, embedding):

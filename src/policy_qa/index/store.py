@@ -8,6 +8,7 @@ which compares each candidate sentence with the question. Both are computed once
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -15,12 +16,13 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from ..errors import IndexBuildError, IndexCorruptError
 from ..schema import Chunk, SourceDocument
@@ -35,10 +37,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when ingestion, repair, structure or chunking change what goes into the index.
-CHUNKING_VERSION = "4"
+CHUNKING_VERSION = "5"
 MANIFEST_NAME = "manifest.json"
 SENTENCE_VECTORS = "sentences.npy"
 EMBED_BATCH = 32
+# How long a second process waits for another's build of the same index before giving up.
+BUILD_LOCK_WAIT_S = 3600.0
 # A build's progress: (fraction done, what it is doing).
 Progress = Callable[[float, str], None]
 
@@ -82,7 +86,7 @@ def corpus_fingerprint(documents: list[SourceDocument]) -> str:
     """Hash of every document's name and bytes: changes when any file is added, removed or edited."""
     digest = hashlib.sha256()
     for document in sorted(documents, key=lambda d: d.name):
-        digest.update(f"{document.name}\0{document.fingerprint}\n".encode("utf-8"))
+        digest.update(f"{document.name}\0{document.fingerprint}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -96,20 +100,77 @@ def load_or_build(
     progress: Progress | None = None,
 ) -> LoadedIndex:
     """Load the index at ``index_dir`` when it was built from this corpus and model, else (re)build it,
-    reporting the build's progress to ``progress``."""
+    reporting the build's progress to ``progress``.
+
+    One process builds an index at a time (an advisory lock beside it); another waits, then loads what the
+    first built. Folders a killed build left behind are removed (the old index put back if it was retired).
+    """
     documents, warnings = read_corpus(corpus_dir)
     catalog = Catalog(documents)
     wanted = _manifest_for(catalog, model_id, dimension=0)
-    reason = "a rebuild was asked for" if force else _stale_reason(index_dir, wanted)
-    if reason is None:
+    _tidy(index_dir)
+    if not force and _stale_reason(index_dir, wanted) is None:
         try:
             return _load(index_dir, embed_model, catalog, warnings)
-        except IndexCorruptError as error:
-            reason = f"the index is corrupt ({error})"
-    log.warning("Building the index in %s: %s.", index_dir, reason)
-    loaded = _build(catalog, index_dir, embed_model, model_id, warnings, progress or _log_progress)
+        except IndexCorruptError:
+            pass
+    with _build_lock(index_dir):
+        _remove_leftovers(index_dir)
+        reason = "要求重建" if force else _stale_reason(index_dir, wanted)
+        if reason is None:  # built by another process while this one waited, or a load that failed above
+            try:
+                return _load(index_dir, embed_model, catalog, warnings)
+            except IndexCorruptError as error:
+                reason = f"索引已损坏（{error}）"
+        log.warning("正在建立索引 %s：%s。", index_dir, reason)
+        loaded = _build(catalog, index_dir, embed_model, model_id, warnings, progress or _log_progress)
     loaded.rebuilt_because = reason
     return loaded
+
+
+def _lock_of(index_dir: Path, timeout: float) -> FileLock:
+    return FileLock(index_dir.with_name(f".{index_dir.name}.lock"), timeout=timeout)
+
+
+def _tidy(index_dir: Path) -> None:
+    """Remove what a killed build left beside ``index_dir``, unless a build is running (or the folder is read-only)."""
+    if not index_dir.parent.is_dir():
+        return
+    try:
+        with _lock_of(index_dir, timeout=0):
+            _remove_leftovers(index_dir)
+    except (Timeout, OSError):
+        pass
+
+
+@contextlib.contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the advisory lock of ``index_dir``'s builds (a file beside it; released when the process dies)."""
+    try:
+        index_dir.parent.mkdir(parents=True, exist_ok=True)
+        lock = _lock_of(index_dir, timeout=BUILD_LOCK_WAIT_S)
+        lock.acquire()
+    except Timeout as error:
+        raise IndexBuildError(f"另一个进程建立索引 {index_dir} 已超过 {BUILD_LOCK_WAIT_S:.0f} 秒，请稍后再试。") from error
+    except OSError as error:
+        raise IndexBuildError(f"无法写入索引文件夹 {index_dir}：{_reason(error)}") from error
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _remove_leftovers(index_dir: Path) -> None:
+    """Remove the staging and retired folders of ``index_dir`` that an interrupted build left (under the lock,
+    no other build is running); a build killed between retiring the old index and moving in the new one gets
+    the old one back first."""
+    retired = sorted(index_dir.parent.glob(f".{index_dir.name}.retired-*"))
+    if retired and not index_dir.exists():
+        os.replace(retired[0], index_dir)
+    for prefix in (f".{index_dir.name}.building-", f".{index_dir.name}.retired-"):
+        for leftover in index_dir.parent.glob(f"{prefix}*"):
+            log.warning("删除上次中断的建立索引留下的 %s", leftover)
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _log_progress(fraction: float, message: str) -> None:
@@ -121,9 +182,9 @@ def read_manifest(index_dir: Path) -> Manifest:
     try:
         return Manifest(**json.loads((index_dir / MANIFEST_NAME).read_text(encoding="utf-8")))
     except FileNotFoundError as error:
-        raise IndexCorruptError(f"no manifest in {index_dir}") from error
+        raise IndexCorruptError(f"{index_dir} 中没有清单文件") from error
     except (OSError, ValueError, TypeError) as error:
-        raise IndexCorruptError(f"unreadable manifest: {error}") from error
+        raise IndexCorruptError(f"清单文件无法读取：{error}") from error
 
 
 def _manifest_for(catalog: Catalog, model_id: str, dimension: int) -> Manifest:
@@ -147,17 +208,17 @@ def _manifest_for(catalog: Catalog, model_id: str, dimension: int) -> Manifest:
 
 def _stale_reason(index_dir: Path, wanted: Manifest) -> str | None:
     if not index_dir.exists():
-        return "there is no index yet"
+        return "还没有索引"
     try:
         present = read_manifest(index_dir)
     except IndexCorruptError as error:
-        return f"the index is corrupt ({error})"
+        return f"索引已损坏（{error}）"
     if present.model != wanted.model:
-        return f"the embedding model changed ({present.model} → {wanted.model})"
+        return f"嵌入模型已更换（{present.model} → {wanted.model}）"
     if present.chunking_version != wanted.chunking_version:
-        return "the chunking changed"
+        return "分段方式已更新"
     if present.corpus_fingerprint != wanted.corpus_fingerprint:
-        return "the corpus changed"
+        return "语料已改动"
     return None
 
 
@@ -198,7 +259,7 @@ def _build(
     from llama_index.vector_stores.faiss import FaissVectorStore
 
     if not catalog.chunks:
-        raise IndexBuildError("the corpus holds no text to index")
+        raise IndexBuildError("语料中没有可以建立索引的文字")
     progress(0.05, f"{len(catalog.sources)} 个文件，{len(catalog.documents)} 篇文档，{len(catalog.chunks)} 个段落，{len(catalog.sentences)} 个句子")
     nodes = [_node_for(chunk) for chunk in catalog.chunks]
     total = len(nodes) + len(catalog.sentences)
@@ -223,7 +284,7 @@ def _persist_atomically(storage: Any, sentence_vectors: np.ndarray, manifest: Ma
         index_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
     except OSError as error:
-        raise IndexBuildError(f"cannot write the index folder {index_dir}: {error.strerror or error}") from error
+        raise IndexBuildError(f"无法写入索引文件夹 {index_dir}：{_reason(error)}") from error
     try:
         storage.persist(persist_dir=str(staging))
         np.save(staging / SENTENCE_VECTORS, sentence_vectors)
@@ -231,11 +292,23 @@ def _persist_atomically(storage: Any, sentence_vectors: np.ndarray, manifest: Ma
         retired = index_dir.with_name(f".{index_dir.name}.retired-{os.getpid()}")
         if index_dir.exists():
             os.replace(index_dir, retired)
-        os.replace(staging, index_dir)
+        try:
+            os.replace(staging, index_dir)
+        except OSError:
+            if retired.exists():
+                os.replace(retired, index_dir)
+            raise
         shutil.rmtree(retired, ignore_errors=True)
-    except OSError as error:
+    except Exception as error:  # OSError, and faiss's RuntimeError when the disk fills while it writes
         shutil.rmtree(staging, ignore_errors=True)
-        raise IndexBuildError(f"cannot write the index folder {index_dir}: {error.strerror or error}") from error
+        raise IndexBuildError(f"无法写入索引文件夹 {index_dir}：{_reason(error)}；原有索引未改动。") from error
+
+
+def _reason(error: Exception) -> str:
+    """The first line of what went wrong (an OS error's own words; faiss's errors run to many lines)."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _load(index_dir: Path, embed_model: BaseEmbedding, catalog: Catalog, warnings: list[str]) -> LoadedIndex:
@@ -256,10 +329,9 @@ def _load(index_dir: Path, embed_model: BaseEmbedding, catalog: Catalog, warning
     found = (len(stored), vectors, sentence_vectors.shape[0], vector_store.client.d)
     if found != expected or sentence_vectors.shape[1:] != (manifest.dimension,):
         raise IndexCorruptError(
-            f"{vectors} vectors, {len(stored)} nodes and {sentence_vectors.shape[0]} sentence vectors of dimension "
-            f"{vector_store.client.d}, the corpus has {len(catalog.chunks)} chunks and {len(catalog.sentences)} "
-            f"sentences of dimension {manifest.dimension}"
+            f"有 {vectors} 个向量、{len(stored)} 个节点、{sentence_vectors.shape[0]} 个句子向量（{vector_store.client.d} 维），"
+            f"语料有 {len(catalog.chunks)} 个段落、{len(catalog.sentences)} 个句子（{manifest.dimension} 维）"
         )
     if stored != set(catalog.by_id):
-        raise IndexCorruptError("its nodes are not the corpus's chunks")
+        raise IndexCorruptError("索引的节点与语料的段落不符")
     return LoadedIndex(index, catalog, sentence_vectors, manifest, index_dir, None, warnings)
