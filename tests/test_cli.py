@@ -2,13 +2,14 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 
 import pytest
 
-from .conftest import CORPUS, ROOT
+from .conftest import CORPUS, DOCUMENT, ROOT
 
 
 def _run(*args, index_dir=None, timeout=300):
@@ -25,7 +26,7 @@ def index_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli") / "index"
     result = _run("index", str(CORPUS), index_dir=path)
     assert result.returncode == 0, result.stderr
-    assert "rebuilt (there is no index yet)" in result.stdout
+    assert "索引已重建（还没有索引）" in result.stdout
     return path
 
 
@@ -56,7 +57,7 @@ def test_ask_json_is_the_full_answer(index_dir):
 
 def test_index_again_is_up_to_date(index_dir):
     result = _run("index", str(CORPUS), index_dir=index_dir)
-    assert result.returncode == 0 and "index up to date" in result.stdout
+    assert result.returncode == 0 and "索引已是最新" in result.stdout
 
 
 def test_info_reports_documents_sections_model_and_age(index_dir):
@@ -117,3 +118,25 @@ def test_ask_with_an_unreachable_llm_falls_back_and_says_so(index_dir):
     result = _run("ask", "临汾标准化厂房建了多少？", "--answerer", "llm", "--llm-base-url", "http://127.0.0.1:9/v1",
                   "--llm-model", "m", "--llm-timeout", "2", index_dir=index_dir)
     assert result.returncode == 0 and "37.9万平方米" in result.stdout and "无法连接" in result.stdout
+
+
+def test_a_question_typed_on_a_gbk_terminal_is_read_as_gbk(index_dir):
+    result = _run("ask", "临汾标准化厂房建了多少？".encode("gbk"), index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    assert "37.9万平方米" in result.stdout.splitlines()[0]
+
+
+def test_argument_bytes_that_are_no_text_exit_2_with_a_message():
+    result = _run("ask", b"\x80\xff\x80\xff")
+    assert result.returncode == 2 and "终端的编码" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_indexed_and_answered(tmp_path):
+    """A Windows zip unpacked on Linux: the name's bytes are GBK (「忻州」)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / DOCUMENT, corpus)
+    (corpus / os.fsdecode(b"\xd0\xc3\xd6\xdd.txt")).write_text("忻州开发区2023年工作情况\n\n2023年，忻州开发区新建厂房5万平方米。\n", encoding="gbk")
+    result = _run("ask", "--corpus", str(corpus), "忻州开发区新建厂房多少？", index_dir=tmp_path / "index")
+    assert result.returncode == 0, result.stderr
+    assert "5万平方米" in result.stdout and "忻州.txt" in result.stdout

@@ -179,5 +179,5 @@ def test_questions_asked_during_a_reindex_are_answered_from_the_old_index(writab
         time.sleep(0.01)
     thread.join()
     assert answered >= 1
-    assert result["info"].built_at > built_before and result["info"].rebuilt_because == "a rebuild was asked for"
+    assert result["info"].built_at > built_before and result["info"].rebuilt_because == "要求重建"
     assert "37.9" in writable.ask(QUESTION).text

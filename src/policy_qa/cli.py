@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     llm.add_argument("--answerer", default="extractive", choices=["extractive", "llm"], help="extractive (default) or llm")
     llm.add_argument("--llm-base-url", default=None, help="OpenAI-compatible endpoint (default: $POLICY_QA_LLM_BASE_URL, else the local llama.cpp server)")
     llm.add_argument("--llm-model", default=None, help="model name at the endpoint (default: $POLICY_QA_LLM_MODEL)")
-    llm.add_argument("--llm-timeout", type=float, default=None, help="seconds per LLM request (default: $POLICY_QA_LLM_TIMEOUT or 60)")
+    llm.add_argument("--llm-timeout", type=float, default=None, help="seconds an LLM answer may take in all (default: $POLICY_QA_LLM_TIMEOUT, or 60 remote / 120 local)")
+    llm.add_argument("--llm-first-token-timeout", type=float, default=None, help="seconds to the LLM's first token (default: $POLICY_QA_LLM_FIRST_TOKEN_TIMEOUT, or 10 remote / 60 local)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     index = commands.add_parser("index", parents=[common], help="build or refresh the index of a corpus")
@@ -68,6 +69,7 @@ def _llm_settings(args: argparse.Namespace) -> LLMSettings:
         base_url=getattr(args, "llm_base_url", None),
         model=getattr(args, "llm_model", None),
         timeout_s=getattr(args, "llm_timeout", None),
+        first_token_s=getattr(args, "llm_first_token_timeout", None),
     )
 
 
@@ -183,8 +185,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "ask":
-        from .answer.question import validate_question
+        from .answer.inputs import validate_question
 
+        args.question = _argument_text(args.question)
         validate_question(args.question)  # fail fast, before loading any model
         if args.top_k is not None and args.top_k < 1:
             raise InvalidQuestionError("--top-k 必须是正整数。")
@@ -202,13 +205,24 @@ def _run(args: argparse.Namespace) -> int:
     engine = _engine(args, rebuild=args.command == "index" and args.force)
     info = engine.info()
     if args.command == "index":
-        state = f"rebuilt ({info.rebuilt_because})" if info.rebuilt_because else "up to date"
-        print(f"index {state}: {len(info.documents)} documents, {info.chunks} chunks → {info.index_dir}")
+        state = f"已重建（{info.rebuilt_because}）" if info.rebuilt_because else "已是最新"
+        print(f"索引{state}：{len(info.documents)} 个文件，{info.chunks} 个段落 → {info.index_dir}")
     else:
         print(json.dumps({**asdict(info), "age_seconds": round(time.time() - info.built_at)}, ensure_ascii=False, indent=2))
     for warning in info.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"警告：{warning}", file=sys.stderr)
     return 0
+
+
+def _argument_text(value: str) -> str:
+    """A command-line argument as the user typed it: bytes that are not UTF-8 (a GBK terminal) are read as
+    GB18030; ``InvalidQuestionError`` when they are neither."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    try:
+        return os.fsencode(value).decode("gb18030")
+    except UnicodeDecodeError as error:
+        raise InvalidQuestionError("问题的字节既不是 UTF-8 也不是 GBK/GB18030 编码的文字：请检查终端的编码设置。") from error
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,18 +13,21 @@ from typing import TYPE_CHECKING, ClassVar
 from .answer.conversation import rewrite_follow_up
 from .answer.evidence import EvidenceFinder, ScopeEvidence, TermWeights
 from .answer.extractive import ExtractiveAnswerer
+from .answer.inputs import validate_history, validate_question
 from .answer.llm import LLMAnswerer
-from .answer.question import QuestionProfile, profile_question, validate_question
+from .answer.question import QuestionProfile, profile_question
 from .answer.retrieval import Hit, HybridRetriever
 from .answer.scoping import names_in, scopes_for
+from .answer.source_check import SourceCheck
 from .answer.sources import SourceView, candidate_questions, source_view
 from .index.catalog import Catalog
 from .index.corpus_admin import check_uploads, copy_into, remove
 from .index.embedder import choose_embedding, load_embedding
 from .index.store import LoadedIndex, Progress, load_or_build
+from .text.ingest import shown
 from .models.llm_client import ChatClient, LLMError, LLMSettings
 from .schema import Answer, Citation, Drafted, Passage
-from .settings import EngineSettings
+from .settings import MAX_QUESTION_CHARS, EngineSettings
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -44,6 +47,7 @@ class _Serving:
     evidence: EvidenceFinder
     extractive: ExtractiveAnswerer
     llm: LLMAnswerer | None
+    sources: SourceCheck
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class PolicyQA:
             evidence=EvidenceFinder(catalog, loaded.sentence_vectors, weights),
             extractive=extractive,
             llm=LLMAnswerer(extractive, self._chat_client) if answerer == "llm" else None,
+            sources=SourceCheck(catalog.sources),
         )
 
     @classmethod
@@ -137,7 +142,7 @@ class PolicyQA:
             drafted = serving.llm.answer(profile, evidence)
         else:
             drafted = serving.extractive.answer(profile, evidence)
-        return _finish(profile, evidence, drafted, started, gathered)
+        return _finish(profile, evidence, serving.sources.guard(drafted), started, gathered)
 
     def ask_stream(self, question: str, top_k: int | None = None, history: list[str] | None = None) -> Iterator[str | Answer]:
         """Like ``ask``, but yields the LLM's text as it comes, then the verified ``Answer`` (always last).
@@ -150,10 +155,13 @@ class PolicyQA:
         profile, evidence = self._gather(serving, question, top_k, history)
         gathered = time.perf_counter()
         if serving.llm is None:
-            yield _finish(profile, evidence, serving.extractive.answer(profile, evidence), started, gathered)
+            yield _finish(profile, evidence, serving.sources.guard(serving.extractive.answer(profile, evidence)), started, gathered)
             return
         for item in serving.llm.stream(profile, evidence):
-            yield _finish(profile, evidence, item, started, gathered) if isinstance(item, Drafted) else item
+            if isinstance(item, Drafted):
+                yield _finish(profile, evidence, serving.sources.guard(item), started, gathered)
+            else:
+                yield item
 
     def evidence(self, question: str) -> tuple[QuestionProfile, list[ScopeEvidence]]:
         """What ``ask`` answers ``question`` from: its profile and each scope's scored evidence (for inspecting
@@ -180,9 +188,11 @@ class PolicyQA:
         """The validated (and, in a conversation, rewritten) question's profile, and the evidence of each of its
         scopes: one per document it compares, or one for the whole corpus (ranking named documents up)."""
         question = validate_question(question)
+        earlier = validate_history(history)
         catalog = serving.loaded.catalog
-        if history:
-            question = rewrite_follow_up(question, history, catalog, self._rewriting_client(serving))
+        if earlier:
+            rewritten = rewrite_follow_up(question, earlier, catalog, self._rewriting_client(serving))
+            question = rewritten if len(rewritten) <= MAX_QUESTION_CHARS else question
         profile = profile_question(question)
         query_vector = serving.retriever.embed(question)
         k = top_k or self.settings.top_k
@@ -251,8 +261,8 @@ class PolicyQA:
         loaded = self._serving.loaded
         manifest = loaded.manifest
         return IndexInfo(
-            corpus_dir=str(self.settings.corpus_dir),
-            index_dir=str(loaded.path),
+            corpus_dir=shown(self.settings.corpus_dir),
+            index_dir=shown(loaded.path),
             model=manifest.model,
             dimension=manifest.dimension,
             documents=manifest.documents,

@@ -4,6 +4,7 @@ citations and passages (answer → fronts)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 HEADING_SEPARATOR = " › "
@@ -13,9 +14,10 @@ HEADING_SEPARATOR = " › "
 class SourceDocument:
     """One corpus file, decoded and repaired.
 
-    ``text`` is the normalised text every offset in the package refers to;
-    ``origin_lines[i]`` is the 1-based line of the original file that character
-    ``i`` of ``text`` came from.
+    ``written`` is the repaired text as the file writes it (what quotes show); ``text`` is the same with
+    traditional characters folded to simplified, character for character (what is matched and parsed), so
+    every offset in the package holds in both. ``origin_lines[i]`` is the 1-based line of the original file
+    that character ``i`` came from; ``fingerprint`` is the sha256 of the bytes read from ``path``.
     """
 
     name: str
@@ -23,6 +25,8 @@ class SourceDocument:
     encoding: str
     fingerprint: str
     origin_lines: tuple[int, ...] = field(repr=False)
+    path: Path = field(repr=False)
+    written: str = field(repr=False)
 
     def line_of(self, offset: int) -> int:
         """Original 1-based line number of the character at ``offset``."""

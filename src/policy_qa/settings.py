@@ -19,8 +19,19 @@ def default_cache_dir() -> Path:
 
 def default_index_dir(corpus_dir: Path) -> Path:
     """One index folder per corpus folder, under the cache, so a read-only corpus can be indexed."""
-    digest = hashlib.sha1(str(corpus_dir.resolve()).encode("utf-8")).hexdigest()[:12]
-    return default_cache_dir() / "indexes" / f"{corpus_dir.resolve().name}-{digest}"
+    resolved = corpus_dir.resolve()
+    digest = hashlib.sha1(os.fsencode(resolved)).hexdigest()[:12]
+    name = resolved.name if _is_text(resolved.name) else "corpus"
+    return default_cache_dir() / "indexes" / f"{name}-{digest}"
+
+
+def _is_text(name: str) -> bool:
+    """Whether a file name is valid Unicode (not bytes the file system could not decode)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def enforce_offline() -> None:

@@ -117,3 +117,15 @@ def test_overlong_run_is_cut_at_separators():
 def test_overlong_sentence_without_separators_stays_whole():
     source = "这是一个非常长的句子，" * 20 + "完。"
     assert texts(source, split_sentences(source)) == [source]
+
+
+def test_text_without_stops_is_cut_at_clauses_then_at_the_longest_sentence():
+    from policy_qa.text.sentences import MAX_SENTENCE
+
+    clauses = "临汾建成标准化厂房37.9万平方米，" * 20_000
+    spans = split_sentences(clauses)
+    assert len(spans) == 20_000 and {clauses[s.start : s.end] for s in spans} == {"临汾建成标准化厂房37.9万平方米，"}
+    words = "word " * 40_000
+    spans = split_sentences(words)
+    assert max(s.end - s.start for s in spans) <= MAX_SENTENCE
+    assert "".join(words[s.start : s.end] for s in spans).replace(" ", "") == words.replace(" ", "")

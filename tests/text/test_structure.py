@@ -138,7 +138,7 @@ def bulletin() -> SourceDocument:
 
 def document(text: str, name: str = "报告/测试文件.txt") -> SourceDocument:
     repaired, origins = repair_text(text)
-    return SourceDocument(name, repaired, "utf-8", "0", origins)
+    return SourceDocument(name, repaired, "utf-8", "0", origins, Path(name), repaired)
 
 
 def only(text: str, name: str = "报告/测试文件.txt") -> Document:

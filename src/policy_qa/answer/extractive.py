@@ -279,7 +279,7 @@ class ExtractiveAnswerer:
             index=index,
             document=sentence.file,
             section=sentence.section.heading,
-            quote=source.text[sentence.start : end],
+            quote=source.written[sentence.start : end],
             start=sentence.start,
             end=end,
             line=source.line_of(sentence.start),

@@ -10,8 +10,6 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from ..errors import InvalidQuestionError
-from ..settings import MAX_QUESTION_CHARS
 from ..text.figures import UNITS
 from ..text.tokens import PLAN_WORDS, RELATIVE_YEARS, RESULT_WORDS, clean_name, content_terms, entity_names, is_place_name, word_boundaries, years
 
@@ -88,18 +86,6 @@ class QuestionProfile:
     def wants_list(self) -> bool:
         """A list, conditions, or several of anything (「哪些部门」): the answer keeps whole sentences."""
         return self.asks in (Asks.LIST, Asks.CONDITION) or _PLURAL.search(self.text) is not None
-
-
-def validate_question(question: str) -> str:
-    """The question stripped of surrounding space; ``InvalidQuestionError`` when empty or too long."""
-    if not isinstance(question, str) or not question.strip():
-        raise InvalidQuestionError("问题为空：请输入一个问题。")
-    question = question.strip()
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InvalidQuestionError(
-            f"问题过长（{len(question)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。"
-        )
-    return question
 
 
 def asks_of(question: str) -> Asks:

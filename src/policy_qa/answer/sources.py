@@ -69,7 +69,7 @@ def source_view(item: Citation | Passage, catalog: Catalog) -> SourceView:
     return SourceView(
         document=item.document,
         section=item.section,
-        text=section.text,
+        text=catalog.sources[section.document].written[section.start : section.end],
         highlight_start=highlight[0],
         highlight_end=highlight[1],
         line_start=section.line_start,

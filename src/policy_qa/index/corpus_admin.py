@@ -2,7 +2,8 @@
 
 A file is accepted when it is a ``.txt``/``.md`` file of at most ``MAX_UPLOAD_BYTES``, decodes as text (the same
 decoder and repair as the corpus), yields at least one section to index, and neither its name nor its bytes are
-already in the corpus. One bad file rejects the whole batch, with a message naming it.
+already in the corpus. Its name is read as the corpus's names are (valid Unicode whatever its bytes) and it is
+copied in under that name. One bad file rejects the whole batch, with a message naming it.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import hashlib
 import os
 import shutil
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from ..errors import PolicyQAError, UnreadableFileError
-from ..text.ingest import SUFFIXES, corpus_files, read_document
+from ..text.ingest import SUFFIXES, corpus_files, read_document, unicode_name
 from ..text.structure import chunk_sections, parse_sections
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -35,7 +36,7 @@ def check_uploads(paths: list[Path], corpus_dir: Path) -> list[Upload]:
     """The files of ``paths``, checked; ``PolicyQAError`` (naming the file) for the first that cannot be added."""
     if not paths:
         raise PolicyQAError("没有收到文件。")
-    existing = {name: _sha256_of(path) for path, name in corpus_files(corpus_dir)}
+    existing = {name: _sha256_of(path) for path, name in corpus_files(corpus_dir)[0]}
     accepted: list[Upload] = []
     for path in paths:
         upload = _check(Path(path), existing)
@@ -46,14 +47,16 @@ def check_uploads(paths: list[Path], corpus_dir: Path) -> list[Upload]:
     return accepted
 
 
-def _check(path: Path, existing: dict[str, str]) -> Upload:
-    name = PurePath(path.name).name
+def _check(path: Path, existing: dict[str, str | None]) -> Upload:
+    name = unicode_name(os.fsencode(path.name))
     if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
         raise PolicyQAError(f"「{name}」不是 .txt 或 .md 文件，只能上传纯文本公报。{UNCHANGED}")
     try:
         size = path.stat().st_size
     except OSError as error:
         raise UnreadableFileError(f"「{name}」无法读取（{error.strerror or error}）。{UNCHANGED}") from error
+    if not path.is_file():
+        raise UnreadableFileError(f"「{name}」不是普通文件。{UNCHANGED}")
     if size > MAX_UPLOAD_BYTES:
         raise PolicyQAError(f"「{name}」有 {size / 1024 / 1024:.1f} MB，超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB 的上限。{UNCHANGED}")
     if name in existing:
@@ -61,7 +64,7 @@ def _check(path: Path, existing: dict[str, str]) -> Upload:
     try:
         document = read_document(path, name)
     except UnreadableFileError as error:
-        raise UnreadableFileError(f"「{name}」不是可读的文本（{error}）。{UNCHANGED}") from error
+        raise UnreadableFileError(f"「{name}」不是可读的文本：{error}。{UNCHANGED}") from error
     twin = next((other for other, digest in existing.items() if digest == document.fingerprint), None)
     if twin:
         raise PolicyQAError(f"「{name}」与已有文件「{twin}」内容相同。{UNCHANGED}")
@@ -96,5 +99,10 @@ def remove(paths: list[Path]) -> None:
             path.unlink()
 
 
-def _sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256_of(path: Path) -> str | None:
+    """The SHA-256 of the file at ``path``; ``None`` when it is bigger than any upload or cannot be read (it then
+    matches no upload)."""
+    try:
+        return None if path.stat().st_size > MAX_UPLOAD_BYTES else hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import PolicyQAError
 from ..settings import default_cache_dir
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ _SPECIAL_TOKENS = {
 }
 
 
-class ModelSetupError(RuntimeError):
+class ModelSetupError(PolicyQAError):
     """A model built from PyPI wheels could not be fetched, verified or converted."""
 
 

@@ -6,6 +6,8 @@ import logging
 import re
 from functools import lru_cache
 
+from .variants import fold_variants
+
 # Function words and question words: they say how a question is asked, not what it is about.
 STOPWORDS = frozenset(
     """的 了 是 在 和 与 及 以及 等 对 把 被 从 向 为 于 由 也 都 就 还 又 并 或 而 其 之 这 那 这个 那个
@@ -42,7 +44,7 @@ def segment(text: str) -> list[str]:
     """Search-mode jieba tokens of ``text`` without punctuation, spaces or stopwords."""
     return [
         token
-        for token in _jieba().lcut_for_search(text)
+        for token in _jieba().lcut_for_search(fold_variants(text))
         if _CJK_OR_WORD.search(token) and token not in STOPWORDS
     ]
 
@@ -50,7 +52,7 @@ def segment(text: str) -> list[str]:
 def content_terms(text: str) -> list[str]:
     """Distinct content words of ``text`` in order (accurate-mode segmentation, stopwords dropped)."""
     seen: dict[str, None] = {}
-    for token in _jieba().lcut(text):
+    for token in _jieba().lcut(fold_variants(text)):
         token = token.strip()
         if _CJK_OR_WORD.search(token) and token not in STOPWORDS and token not in seen:
             seen[token] = None
@@ -72,6 +74,7 @@ def entity_names(text: str) -> list[str]:
     from jieba import posseg
 
     _jieba()
+    text = fold_variants(text)
     words, position = [], 0
     for pair in posseg.lcut(text):
         if pair.flag in _ENTITY_TAGS:
@@ -100,7 +103,7 @@ def years(text: str) -> list[str]:
 
 def char_bigrams(text: str) -> set[str]:
     """Bigrams of consecutive CJK characters or alphanumerics: robust to paraphrase and segmentation slips."""
-    chars = _CJK_OR_WORD.findall(text)
+    chars = _CJK_OR_WORD.findall(fold_variants(text))
     return {a + b for a, b in zip(chars, chars[1:])}
 
 
@@ -112,7 +115,7 @@ def naming_words(text: str) -> list[str]:
     from jieba import posseg
 
     _jieba()
-    words = (pair.word for pair in posseg.lcut(text) if len(pair.word) >= 2 and pair.flag.startswith(_NAMING_TAGS))
+    words = (pair.word for pair in posseg.lcut(fold_variants(text)) if len(pair.word) >= 2 and pair.flag.startswith(_NAMING_TAGS))
     return list(dict.fromkeys(words))
 
 
@@ -122,14 +125,14 @@ def is_naming_word(term: str) -> bool:
     from jieba import posseg
 
     _jieba()
-    pairs = posseg.lcut(term)
+    pairs = posseg.lcut(fold_variants(term))
     return bool(pairs) and pairs[-1].flag.startswith(_NAMING_TAGS)
 
 
 def word_boundaries(text: str) -> set[int]:
     """Offsets of ``text`` where a jieba word (accurate mode) starts or ends."""
     boundaries, position = {0}, 0
-    for token in _jieba().lcut(text):
+    for token in _jieba().lcut(fold_variants(text)):
         position += len(token)
         boundaries.add(position)
     return boundaries

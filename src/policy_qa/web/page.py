@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from ..answer.question import validate_question
+from ..answer.inputs import validate_question
 from ..errors import InvalidQuestionError, PolicyQAError
 from ..models.llm_client import LLMSettings
 from ..schema import Answer
