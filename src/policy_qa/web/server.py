@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..errors import PolicyQAError
 from ..index.corpus_admin import MAX_UPLOAD_BYTES
 from ..network import is_loopback_host
+from .login import LoginCheck
 from .page import CHAT_CONCURRENCY, build_page, warm_up_in_background
 from .style import CSS, SCRIPT, theme
 
@@ -56,7 +57,7 @@ def start(
     demo.launch(
         server_name=host,
         server_port=port,
-        auth=auth,
+        auth=LoginCheck(*auth) if auth else None,
         auth_message="政策公报问答：请输入用户名和密码。" if auth else None,
         share=False,
         ssr_mode=False,
