@@ -309,7 +309,7 @@ def test_server_that_dies_while_loading_reports_its_log(tmp_path: Path, fake_par
     cache = tmp_path.resolve()
     ll.ensure_local_model(cache)  # a "verified" file that is no GGUF: llama.cpp refuses it and exits
     srv = ll.LocalLLMServer(cache, startup_timeout=60)
-    with pytest.raises(ll.LLMServerError, match="exited with code") as info:
+    with pytest.raises(ll.LLMServerError, match="启动时退出") as info:
         srv.ensure_running()
     assert "llama-server.log" in str(info.value) and str(info.value).count("\n") >= 3  # carries the log tail
     assert _server_pids(cache) == set() and not srv.state_path.exists() and srv.pid is None

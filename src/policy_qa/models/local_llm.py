@@ -275,7 +275,7 @@ class LocalLLMServer:
         import importlib.util
 
         if importlib.util.find_spec("llama_cpp") is None:
-            raise LLMServerError("llama-cpp-python is not installed in this environment: run ./setup.sh")
+            raise LLMServerError("本地模型未安装（缺少 llama-cpp-python）：请运行 ./setup.sh。")
         port = _free_port()
         cmd = [sys.executable, "-m", "policy_qa.models.server_child", "--model", str(model), "--model_alias", MODEL_ALIAS,
                "--host", HOST, "--port", str(port), "--n_ctx", str(self.n_ctx),
@@ -296,11 +296,11 @@ class LocalLLMServer:
             deadline = started + self.startup_timeout
             while not _serves_alias(port, timeout=1.0):
                 if proc.poll() is not None:
-                    raise LLMServerError(f"the llama.cpp server exited with code {proc.returncode} while "
-                                         f"starting; last lines of {self.log_path}:\n{_tail(self.log_path)}")
+                    raise LLMServerError(f"本地模型服务启动时退出（返回码 {proc.returncode}）；{self.log_path} 的最后几行：\n"
+                                         f"{_tail(self.log_path)}")
                 if time.perf_counter() > deadline:
-                    raise LLMServerError(f"the llama.cpp server was not ready after {self.startup_timeout:.0f} "
-                                         f"s; last lines of {self.log_path}:\n{_tail(self.log_path)}")
+                    raise LLMServerError(f"本地模型服务 {self.startup_timeout:.0f} 秒内未就绪；{self.log_path} 的最后几行：\n"
+                                         f"{_tail(self.log_path)}")
                 time.sleep(0.2)
         except BaseException:
             _terminate_group(proc)
