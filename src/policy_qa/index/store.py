@@ -86,7 +86,7 @@ def corpus_fingerprint(documents: list[SourceDocument]) -> str:
     """Hash of every document's name and bytes: changes when any file is added, removed or edited."""
     digest = hashlib.sha256()
     for document in sorted(documents, key=lambda d: d.name):
-        digest.update(f"{document.name}\0{document.fingerprint}\n".encode("utf-8", "surrogateescape"))
+        digest.update(f"{document.name}\0{document.fingerprint}\n".encode("utf-8"))
     return digest.hexdigest()
 
 
