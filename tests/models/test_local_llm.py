@@ -319,6 +319,6 @@ def test_server_that_dies_while_loading_reports_its_log(tmp_path: Path, fake_par
 def test_startup_timeout_leaves_no_process(real_model: Path, tmp_path: Path) -> None:
     cache = _cache_with_model(tmp_path, real_model)
     srv = ll.LocalLLMServer(cache, startup_timeout=0.5)
-    with pytest.raises(ll.LLMServerError, match="not ready after"):
+    with pytest.raises(ll.LLMServerError, match="秒内未就绪"):
         srv.ensure_running()
     assert _server_pids(cache) == set() and not srv.state_path.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import sys
 
+import httpx
 import pytest
 
 from policy_qa import PolicyQA, PolicyQAError
@@ -61,6 +62,10 @@ def test_password_protected_page_answers_only_with_the_password_and_connects_now
         url = f"http://127.0.0.1:{port}/"
         with pytest.raises(Exception):
             Client(url, verbose=False)
+        login = httpx.post(f"{url}login", data={"username": "anna", "password": "wrong"}, timeout=30)
+        assert login.status_code == 400 and "access-token" not in login.headers.get("set-cookie", "")
+        with pytest.raises(Exception):
+            Client(url, auth=("anna", "wrong"), verbose=False)
         client = Client(url, auth=("anna", "s3cret"), verbose=False)
         answer = client.predict(question="临汾标准化厂房建了多少？", api_name="/ask")
         assert "37.9" in answer["text"] and answer["citations"]

@@ -57,7 +57,7 @@ def start(
     demo.launch(
         server_name=host,
         server_port=port,
-        auth=LoginCheck(*auth) if auth else None,
+        auth=LoginCheck(*auth).verify if auth else None,
         auth_message="政策公报问答：请输入用户名和密码。" if auth else None,
         share=False,
         ssr_mode=False,
