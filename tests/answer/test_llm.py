@@ -84,6 +84,15 @@ def test_stalled_endpoint_falls_back_by_the_first_token_deadline(qa, fake, strea
     assert answer.timings_ms["answer"] < 3000  # 1 s, and slack for a loaded machine; three tries would take 4.5 s
 
 
+def test_a_follow_up_to_a_stalled_endpoint_waits_out_one_deadline_not_two(qa, fake):
+    fake.set_mode("stalled")
+    engine = _ready_engine(qa, fake, first_token_s=1.0, timeout_s=30.0)
+    answer = engine.ask("那晋城呢？", history=[QUESTION])
+    assert len(fake.requests) == 1, "the rewrite waited for the stalled endpoint; the answer does not try again"
+    assert answer.answerer == "extractive" and "不再等待" in answer.note and "晋城" in answer.question
+    assert answer.timings_ms["answer"] < 1000
+
+
 def test_trickling_stream_is_cut_at_the_whole_deadline_then_falls_back(qa, fake):
     content = "2023年，临汾市开发区建成标准化厂房37.9万平方米，已使用29.9万平方米[1]。"
     fake.set_mode("trickle", delay=0.4, chunk_chars=2, content=content)

@@ -63,22 +63,22 @@ def test_split_is_fixed_by_hash_and_keeps_an_article_in_one_half(tmp_path):
     assert len(dev) + len(test) == 60 and dev and test
     assert not {i.gold_documents for i in dev} & {i.gold_documents for i in test}
     assert [i.id for i in load_dataset(path, "dev")] == [i.id for i in dev]
-    with pytest.raises(DatasetError, match="unknown split"):
+    with pytest.raises(DatasetError, match="未知的划分"):
         load_dataset(path, "train")
 
 
 def test_bad_lines_are_named(tmp_path):
-    with pytest.raises(DatasetError, match=":2: not JSON"):
+    with pytest.raises(DatasetError, match=":2：不是 JSON"):
         load_dataset(_write(tmp_path, raw=json.dumps(GOOD) + "\n{oops\n"))
-    with pytest.raises(DatasetError, match="missing field 'question'"):
+    with pytest.raises(DatasetError, match="缺少字段 'question'"):
         load_dataset(_write(tmp_path, {k: v for k, v in GOOD.items() if k != "question"}))
-    with pytest.raises(DatasetError, match="unknown category"):
+    with pytest.raises(DatasetError, match="未知的类别"):
         load_dataset(_write(tmp_path, {**GOOD, "category": "trivia"}))
-    with pytest.raises(DatasetError, match="needs gold_evidence"):
+    with pytest.raises(DatasetError, match="需要 gold_evidence"):
         load_dataset(_write(tmp_path, {**GOOD, "gold_evidence": None}))
-    with pytest.raises(DatasetError, match="not unique"):
+    with pytest.raises(DatasetError, match="id 有重复"):
         load_dataset(_write(tmp_path, GOOD, GOOD))
-    with pytest.raises(DatasetError, match="no questions"):
+    with pytest.raises(DatasetError, match="没有问题"):
         load_dataset(_write(tmp_path, raw="\n"))
 
 

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from policy_qa.models import llm_client
 from policy_qa.models.llm_client import (
     LOCAL_DEADLINES_S,
     REMOTE_DEADLINES_S,
@@ -132,6 +133,19 @@ def test_stalled_endpoint_fails_by_the_first_token_deadline_whatever_the_retries
         client = _client(fake, first_token_s=1.0, timeout_s=30.0, max_retries=2)
         _fails_within(1.0, lambda: _call(client, streaming), "响应超时：1 秒内没有回复")
         assert len(fake.requests) == 1, "a try that used up the time left is not tried again"
+    _calls_left_behind_end()
+
+
+def test_after_a_stall_calls_fail_at_once_for_a_while_then_are_tried_again(monkeypatch):
+    monkeypatch.setattr(llm_client, "STALLED_PAUSE_S", 2.0)
+    with FakeOpenAI(mode="stalled", failures=1, then="ok", content="答案") as fake:
+        client = _client(fake, first_token_s=1.0, timeout_s=30.0)
+        _fails_within(1.0, lambda: client.complete(MESSAGES), "1 秒内没有回复")
+        for streaming in (False, True):  # a follow-up's rewrite, then its answer: no second wait
+            _fails_within(0.0, lambda: _call(client, streaming), "这次不再等待")
+        assert len(fake.requests) == 1
+        time.sleep(2.0)
+        assert client.complete(MESSAGES) == "答案" and len(fake.requests) == 2
     _calls_left_behind_end()
 
 

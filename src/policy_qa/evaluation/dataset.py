@@ -94,11 +94,11 @@ def _item(record: dict, where: str) -> EvalItem:
     try:
         item = _news(record) if "source" in record and "category" not in record else _ours(record)
     except KeyError as missing:
-        raise DatasetError(f"{where}: missing field {missing}") from None
+        raise DatasetError(f"{where}：缺少字段 {missing}") from None
     if item.category not in CATEGORIES:
-        raise DatasetError(f"{where}: unknown category {item.category!r}")
+        raise DatasetError(f"{where}：未知的类别 {item.category!r}")
     if item.answerable != bool(item.gold_evidence):
-        raise DatasetError(f"{where}: an answerable item needs gold_evidence, an unanswerable one none")
+        raise DatasetError(f"{where}：可回答的问题需要 gold_evidence，不可回答的问题不能有")
     return item
 
 
@@ -106,11 +106,11 @@ def load_dataset(path: Path, split: str = "all") -> list[EvalItem]:
     """Items of a JSON-lines QA set, those of ``split`` only (``dev``, ``test`` or ``all``);
     ``DatasetError`` names the file and line of the first bad one."""
     if split not in SPLITS:
-        raise DatasetError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+        raise DatasetError(f"未知的划分 {split!r}，可选：{'、'.join(SPLITS)}")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise DatasetError(f"cannot read the QA set {path}: {error}") from error
+        raise DatasetError(f"无法读取问答集 {path}：{error}") from error
     items = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -118,12 +118,12 @@ def load_dataset(path: Path, split: str = "all") -> list[EvalItem]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise DatasetError(f"{path}:{number}: not JSON ({error.msg})") from error
+            raise DatasetError(f"{path}:{number}：不是 JSON（{error.msg}）") from error
         items.append(_item(record, f"{path}:{number}"))
     if not items:
-        raise DatasetError(f"the QA set {path} holds no questions")
+        raise DatasetError(f"问答集 {path} 中没有问题")
     if len({item.id for item in items}) != len(items):
-        raise DatasetError(f"{path}: ids are not unique")
+        raise DatasetError(f"{path}：id 有重复")
     return items if split == "all" else [item for item in items if item.split == split]
 
 

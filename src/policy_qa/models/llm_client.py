@@ -39,10 +39,17 @@ REMOTE_DEADLINES_S = (10.0, 60.0)
 LOCAL_DEADLINES_S = (60.0, 120.0)
 # Pause before the first retry, doubled for each next one (as the openai client's own retries).
 RETRY_PAUSE_S = 0.5
+# After a call got no first token by its deadline, the endpoint counts as stalled for this long: calls fail at
+# once instead of each waiting out its deadline (a follow-up's rewrite and its answer, every user of the page).
+STALLED_PAUSE_S = 30.0
 
 
 class LLMError(PolicyQAError):
     """The LLM endpoint could not give a usable answer."""
+
+
+class LLMStalled(LLMError):
+    """The endpoint gave no first token (or unstreamed reply) by the deadline, or did so moments ago."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,7 @@ class _Deadline:
         """The error of a call that missed its first-token deadline, or once ``answering``, its whole one."""
         if answering:
             return LLMError(f"LLM 回答超时：{self.whole_s:g} 秒内没有写完。")
-        return LLMError(f"LLM 响应超时：{self.first_token_s:g} 秒内没有回复。")
+        return LLMStalled(f"LLM 响应超时：{self.first_token_s:g} 秒内没有回复。")
 
 
 _END = object()
@@ -128,6 +135,8 @@ class ChatClient:
             max_retries=0,  # retried by ``_create``, within the deadline
             http_client=direct,
         )
+        self._stalled_until = 0.0
+
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> str:
         """The whole answer (at most ``max_tokens``, default the settings'); ``LLMError`` on any fault, an
@@ -137,16 +146,28 @@ class ChatClient:
         def reply() -> Iterator[str]:
             yield self._reply(messages, max_tokens or self._settings.max_tokens, deadline)
 
-        return "".join(_relay(deadline, reply))
+        return "".join(self._watched(_relay(deadline, reply)))
 
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         """Text deltas as they come; ``LLMError`` when the stream fails, is cut short, stays empty, or misses
         a deadline (the text received until then stands)."""
         deadline = self._deadline()
-        yield from _relay(deadline, lambda: self._deltas(messages, deadline))
+        yield from self._watched(_relay(deadline, lambda: self._deltas(messages, deadline)))
 
     def _deadline(self) -> _Deadline:
         return _Deadline(*self._settings.deadlines_s)
+
+    def _watched(self, texts: Iterator[str]) -> Iterator[str]:
+        """``texts``, unless the endpoint stalled less than ``STALLED_PAUSE_S`` ago (then ``LLMStalled`` at
+        once); a stall now starts that pause."""
+        pause = self._stalled_until - time.monotonic()
+        if pause > 0:
+            raise LLMStalled(f"LLM 刚才没有在时限内回复，{pause:.0f} 秒后再试；这次不再等待。")
+        try:
+            yield from texts
+        except LLMStalled:
+            self._stalled_until = time.monotonic() + STALLED_PAUSE_S
+            raise
 
     def _reply(
         self, messages: list[dict[str, str]], max_tokens: int, deadline: _Deadline, retries: int | None = None
