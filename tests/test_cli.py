@@ -99,7 +99,7 @@ def test_eval_names_a_broken_dataset(index_dir, tmp_path):
     dataset = tmp_path / "qa.jsonl"
     dataset.write_text("{not json\n", encoding="utf-8")
     result = _run("eval", "--dataset", str(dataset), index_dir=index_dir)
-    assert result.returncode == 1 and f"{dataset}:1: not JSON" in result.stderr
+    assert result.returncode == 1 and f"{dataset}:1：不是 JSON" in result.stderr
 
 
 def test_ask_with_a_remote_llm_streams_then_prints_the_verified_answer(index_dir):
