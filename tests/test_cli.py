@@ -89,6 +89,7 @@ def test_eval_writes_reports_and_fails_on_a_missed_threshold(index_dir, tmp_path
     out = tmp_path / "reports"
     passed = _run("eval", "--dataset", str(dataset), "--out", str(out), "--thresholds", str(thresholds), index_dir=index_dir)
     assert passed.returncode == 0, passed.stderr
+    assert "评测 qa：1/1 题" in passed.stderr, "the run shows its progress"
     assert "| answer accuracy (all questions) | 1.000 |" in (out / "summary.md").read_text(encoding="utf-8")
     thresholds.write_text(json.dumps({"min": {"hit@1": 1.5}}))
     failed = _run("eval", "--dataset", str(dataset), "--out", str(out), "--thresholds", str(thresholds), index_dir=index_dir)

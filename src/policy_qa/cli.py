@@ -115,6 +115,25 @@ def _format_answer(answer: Answer) -> str:
     return "\n".join(lines).rstrip()
 
 
+class _EvalProgress:
+    """「评测 set：k/n 题（r 题/分钟）」 on one stderr line, rewritten at most every 2 s and after each set's last
+    question."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, tuple[float, int]] = {}
+        self._shown = 0.0
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        first_time, first_done = self._first.setdefault(name, (now, done))
+        if done < total and now - self._shown < 2.0:
+            return
+        self._shown = now
+        rate = f"，{(done - first_done) / (now - first_time) * 60:.0f} 题/分钟" if now > first_time else ""
+        end = "\n" if done == total else ""
+        print(f"\r评测 {name}：{done}/{total} 题{rate}", end=end, file=sys.stderr, flush=True)
+
+
 def _evaluate_suite(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -128,7 +147,7 @@ def _evaluate_suite(args: argparse.Namespace) -> int:
         args.corpus, args.corpus_arg, args.index_dir = str(corpus), None, None
         return _engine(args)
 
-    runs = run_suite(sets, engine_for, split=args.split, with_peers=args.with_peers)
+    runs = run_suite(sets, engine_for, split=args.split, with_peers=args.with_peers, progress=_EvalProgress())
     out = Path(args.out)
     for eval_set, run in runs:
         write_reports(run, out / eval_set.name, quote_questions=not eval_set.external)
@@ -154,7 +173,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .evaluation.runner import check_thresholds, run_evaluation
 
     items = spread_sample(load_dataset(Path(args.dataset), args.split), args.sample)
-    run = run_evaluation(_engine(args), items, dataset=args.dataset, split=args.split, with_peers=args.with_peers)
+    progress = _EvalProgress()
+    run = run_evaluation(
+        _engine(args), items, dataset=args.dataset, split=args.split, with_peers=args.with_peers,
+        progress=lambda done, total: progress(Path(args.dataset).stem, done, total),
+    )
     paths = write_reports(run, Path(args.out))
     print(paths[0].read_text(encoding="utf-8"))
     if args.thresholds:

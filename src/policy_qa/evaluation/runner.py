@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,8 +44,17 @@ def _peers(qa: PolicyQA, corpus_dir: Path) -> list[Peer]:
     return [Bm25Peer(chunks, qa.settings.top_k), LlamaIndexPeer(chunks, qa.embed_model, qa.settings.top_k)]
 
 
-def run_evaluation(qa: PolicyQA, items: list[EvalItem], *, dataset: str, split: str = "all", with_peers: bool = False) -> EvalRun:
-    """Ask every question, record answers, citations, retrieved sections and timings, and summarise."""
+def run_evaluation(
+    qa: PolicyQA,
+    items: list[EvalItem],
+    *,
+    dataset: str,
+    split: str = "all",
+    with_peers: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> EvalRun:
+    """Ask every question, record answers, citations, retrieved sections and timings, and summarise.
+    ``progress(done, total)`` is called after each question."""
     run = EvalRun(corpus=str(qa.settings.corpus_dir), dataset=dataset, answerer=qa.answerer_name, split=split)
     answers, latencies, first_tokens, ranks = [], [], [], []
     qa.ask(items[0].question)  # warm-up: the first call pays one-off costs the latency figures should not show
@@ -75,6 +85,8 @@ def run_evaluation(qa: PolicyQA, items: list[EvalItem], *, dataset: str, split: 
             "first_token_ms": round(first_tokens[-1], 1),
             "latency_ms": round(latencies[-1], 1),
         })
+        if progress is not None:
+            progress(len(run.records), len(items))
     by_category: dict[str, list[bool]] = defaultdict(list)
     for record in run.records:
         by_category[record["category"]].append(record["correct"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,16 +62,25 @@ def load_suite(path: Path) -> tuple[list[EvalSet], list[str]]:
 
 
 def run_suite(
-    sets: list[EvalSet], engine_for: Callable[[Path], Any], *, split: str, with_peers: bool
+    sets: list[EvalSet],
+    engine_for: Callable[[Path], Any],
+    *,
+    split: str,
+    with_peers: bool,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[tuple[EvalSet, EvalRun]]:
     """Each set's run, with the engine ``engine_for(corpus)`` returns (one per corpus: sets on the same corpus
-    share it)."""
+    share it); ``progress(set name, done, total)`` after each question."""
     runs, engines = [], {}
     for eval_set in sets:
         items = load_dataset(eval_set.dataset, split)
         if eval_set.corpus not in engines:
             engines[eval_set.corpus] = engine_for(eval_set.corpus)
-        run = run_evaluation(engines[eval_set.corpus], items, dataset=str(eval_set.dataset), split=split, with_peers=with_peers)
+        report = None if progress is None else partial(progress, eval_set.name)
+        run = run_evaluation(
+            engines[eval_set.corpus], items, dataset=str(eval_set.dataset), split=split, with_peers=with_peers,
+            progress=report,
+        )
         runs.append((eval_set, run))
     return runs
 
