@@ -4,9 +4,7 @@ For every dev question with one scope, the best evidence's features are recorded
 corpus answers the question. Questions the hard rules refuse (a year or place missing, plan for result, no span
 of the kind asked) are left out: the model never sees them. A logistic regression (numpy, L2) is fitted, then
 the threshold that minimises the cost of its decisions, answering a question the corpus does not answer costing
-three refusals of one it does; and the LLM floor, the lowest probability at which a refusal is still worth a
-model's reading (the 5th percentile of the answerable questions the threshold refuses, or the threshold's half
-when none is). It also prints the refusal precision–recall curve and the extracts' accuracy at the chosen point.
+three refusals of one it does. It also prints the refusal precision–recall curve and the extracts' accuracy at the chosen point.
 
     .venv/bin/python scripts/fit_answerability.py [--suite eval/suite.json] [--out /tmp/answerability.jsonl]
         [--report eval/reports/answerability.md]
@@ -111,8 +109,6 @@ def main() -> None:
     intercept, weights = fit(x, y)
     p = 1 / (1 + np.exp(-(x @ weights + intercept)))
     threshold, cost = choose_threshold(p, answerable)
-    refused_answerable = p[(p < threshold) & answerable]
-    floor = float(np.percentile(refused_answerable, 5)) if len(refused_answerable) else threshold / 2
     answered = p >= threshold
     lines = [
         "# Answerability: the refusal decision fitted on dev halves",
@@ -131,7 +127,7 @@ def main() -> None:
         f"extracts right among the answered answerable: {int((answered & right).sum())}/{int((answered & answerable).sum())}.",
         "",
         f"    ANSWERABILITY = AnswerabilityModel(intercept={intercept:.3f}, "
-        f"coefficients=({', '.join(f'{w:.3f}' for w in weights)}), threshold={threshold:.3f}, llm_floor={floor:.3f})",
+        f"coefficients=({', '.join(f'{w:.3f}' for w in weights)}), threshold={threshold:.3f})",
     ]
     print("\n".join(lines))
     Path(args.report).write_text("\n".join(lines) + "\n", encoding="utf-8")

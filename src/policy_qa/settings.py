@@ -130,14 +130,11 @@ TUNING = Tuning()
 class AnswerabilityModel:
     """A logistic model of P(the extracted answer is right) from a best sentence's features
     (``answerability.features``: coverage, bigram overlap, e5 similarity, 1 / (1 + chunk rank), the weight of the
-    heaviest question word the evidence lacks), the
-    probability above which the engine answers, and the one above which an LLM may read evidence the extract
-    refused."""
+    heaviest question word the evidence lacks), and the probability above which the engine answers."""
 
     intercept: float
     coefficients: tuple[float, ...]
     threshold: float
-    llm_floor: float
 
 
 # Fitted by ``scripts/fit_answerability.py`` on the dev halves of the seven sets in ``eval/suite.json`` (445 questions
@@ -145,5 +142,5 @@ class AnswerabilityModel:
 # unanswerable) and refuses 67 (25 of them answerable); the refusal precision–recall curve it printed runs from
 # 1.00/0.16 to 0.22/0.94.
 ANSWERABILITY = AnswerabilityModel(
-    intercept=-5.808, coefficients=(7.742, -1.489, 51.567, 1.028, 0.408), threshold=0.703, llm_floor=0.302
+    intercept=-5.808, coefficients=(7.742, -1.489, 51.567, 1.028, 0.408), threshold=0.703
 )

@@ -7,12 +7,13 @@ not drawn from the best sentence or naming what no evidence names, a refusal the
 fault of the endpoint (down, garbled, or past its deadline: ``LLMSettings``) all give the extractive answer
 instead, with a note saying why.
 
-When the extractive decision refuses only because the evidence's wording is unsure (its confidence is below the
-threshold, or the best sentence lacks the kind of answer asked for while another may hold it) and the evidence
-is still close (confidence at least ``ANSWERABILITY.llm_floor``), the model reads it: a paraphrase the words do
-not match can still be answered. Its answer is shown only if every figure is in the evidence, it cites it and it
-names nothing the evidence does not; otherwise the refusal stands. A refusal because the evidence lacks a year
-or place the question names is never overridden.
+An answer to a question that asks for no figure must also keep the points of the extract (its figures and quoted
+terms): a small model tends to summarise one clause of a list and drop the rest.
+
+A refusal of the extractive decision is final: the model never reads evidence the extract refused. Letting it read
+when the decision was unsure (a paraphrase the words miss) was measured on the dev half of the seed set in users'
+words with the local 1.5B model: it answered 25 such questions, 3 rightly and 15 of them unanswerable, and no
+confidence floor told them apart.
 """
 
 from __future__ import annotations
@@ -23,16 +24,22 @@ from dataclasses import dataclass, replace
 
 from ..models.llm_client import ChatClient, LLMError
 from ..schema import Citation, Drafted
-from ..settings import ANSWERABILITY
 from ..text.figures import numbers_of
 from ..text.sentences import split_sentences
-from .answerability import confidence
 from .evidence import ScopeEvidence
 from .extractive import REFUSAL, ExtractiveAnswerer
 from .question import QuestionProfile
-from .verify import VerifiedAnswer, misbound_figures, strip_markers, unsupported_terms, verify_answer
+from .verify import (
+    VerifiedAnswer,
+    misbound_figures,
+    strip_markers,
+    unsupported_terms,
+    verify_answer,
+)
 
 _CITED = re.compile(r"\[(\d+)\]")
+# A term the source puts in quotes: a named measure, policy or slogan (「“一意见四办法”」).
+_QUOTED = re.compile(r"“([^”]{2,30})”|「([^」]{2,30})」|\"([^\"]{2,30})\"")
 # Evidence sentences shown to the model: on a 2-core CPU every ~40 prompt tokens cost about a second.
 EVIDENCE_SENTENCES = 3
 
@@ -107,7 +114,7 @@ class LLMAnswerer:
         try:
             raw = self._client().complete(self.messages(question.text, evidence))
         except LLMError as error:
-            return _with_note(fallback, f"{error}{_instead(fallback)}")
+            return _with_note(fallback, f"{error}已改用原文摘录。")
         return self._checked(raw, question, evidence, fallback)
 
     def stream(self, question: QuestionProfile, scopes: list[ScopeEvidence]) -> Iterator[str | Drafted]:
@@ -122,29 +129,25 @@ class LLMAnswerer:
                 parts.append(delta)
                 yield delta
         except LLMError as error:
-            yield _with_note(fallback, f"{error}{_instead(fallback)}")
+            yield _with_note(fallback, f"{error}已改用原文摘录。")
             return
         yield self._checked("".join(parts), question, evidence, fallback)
 
     def _prepare(self, question: QuestionProfile, scopes: list[ScopeEvidence]) -> tuple[Drafted, list[ShownEvidence]]:
-        """The extractive answer, and the evidence to show the model: none when the extract refuses and the
-        model may not read (see the module docstring)."""
+        """The extractive answer, and the evidence to show the model: none when the extract refuses."""
         fallback = self._extractive.answer(question, scopes)
-        if fallback.refused and not any(_worth_reading(scope) for scope in scopes):
+        if fallback.refused:
             return fallback, []
         return fallback, self.evidence(question, scopes)
 
     def _checked(self, raw: str, question: QuestionProfile, evidence: list[ShownEvidence], fallback: Drafted) -> Drafted:
-        """The model's answer if it passes every check, else ``fallback`` (the extractive answer or its refusal)
-        with a note. Checked against what the model was shown; cited with the whole sentences."""
+        """The model's answer if it passes every check, else ``fallback`` (the extractive answer) with a note. Checked against what the model was shown; cited with the whole sentences."""
         shown = [replace(e.citation, quote=e.text) for e in evidence]
         verified = verify_answer(raw, shown)
         if not verified.supported:
-            return _with_note(fallback, f"模型回答中有资料里找不到的数字，{_instead(fallback)}")
+            return _with_note(fallback, "模型回答中有资料里找不到的数字，已改用原文摘录。")
         if verified.refused and not verified.citations:
-            return fallback if fallback.refused else _with_note(fallback, "模型未能根据资料作答，以下为原文摘录。")
-        if fallback.refused:
-            return self._checked_reading(verified, question, evidence, fallback)
+            return _with_note(fallback, "模型未能根据资料作答，以下为原文摘录。")
         if question.wants_figure:
             note = self._figure_problem(verified, question, fallback)
             if note:
@@ -158,6 +161,9 @@ class LLMAnswerer:
         miscited = _miscited(verified, question, evidence)
         if miscited:
             return _with_note(fallback, f"模型回答的出处与内容不符（{'、'.join(miscited[:3])}），已改用原文摘录。")
+        dropped = None if question.wants_figure else _dropped(verified, fallback)
+        if dropped:
+            return _with_note(fallback, dropped)
         return self._kept(verified, evidence)
 
     def _figure_problem(self, verified: VerifiedAnswer, question: QuestionProfile, fallback: Drafted) -> str | None:
@@ -177,17 +183,6 @@ class LLMAnswerer:
         if all((c.document, c.start) != (best.document, best.start) for c in verified.citations):
             return "模型回答没有依据最相关的原文，已改用原文摘录。"
         return None
-
-    def _checked_reading(self, verified: VerifiedAnswer, question: QuestionProfile, evidence: list[ShownEvidence], refusal: Drafted) -> Drafted:
-        """The model's answer to evidence the extract refused, if it cites it, every figure is in it and it names
-        nothing the evidence does not; else the refusal, with a note."""
-        if not verified.citations or verified.refused:
-            return _with_note(refusal, "模型的回答没有注明依据，未予采用。")
-        misbound = misbound_figures(verified.text, [e.text for e in evidence])
-        invented = unsupported_terms(verified.text, [question.text, *(f"{e.label}{e.text}" for e in evidence)])
-        if misbound or invented or _miscited(verified, question, evidence):
-            return _with_note(refusal, "模型的回答与资料不一致，未予采用。")
-        return self._kept(verified, evidence)
 
     @staticmethod
     def _kept(verified: VerifiedAnswer, evidence: list[ShownEvidence]) -> Drafted:
@@ -220,14 +215,16 @@ def _miscited(verified: VerifiedAnswer, question: QuestionProfile, evidence: lis
     return list(dict.fromkeys(wrong))
 
 
-def _worth_reading(scope: ScopeEvidence) -> bool:
-    """Whether the model may read evidence the extract refused: close enough, and lacking no year or place."""
-    best = scope.best
-    return best is not None and not best.missing and confidence(scope) >= ANSWERABILITY.llm_floor
-
-
-def _instead(fallback: Drafted) -> str:
-    return "未予采用。" if fallback.refused else "已改用原文摘录。"
+def _dropped(verified: VerifiedAnswer, extract: Drafted) -> str | None:
+    """Why an answer to a question that asks for no figure is not kept, if it is not: it leaves out a figure or a
+    quoted term of the extract."""
+    answer = strip_markers(verified.text)
+    shown = strip_markers(extract.text)
+    quoted = {next(filter(None, match.groups())) for match in _QUOTED.finditer(shown)}
+    dropped = sorted(numbers_of(shown) - numbers_of(answer)) + sorted(term for term in quoted if term not in answer)
+    if not dropped:
+        return None
+    return f"模型回答漏掉了原文中的要点（{'、'.join(dropped[:3])}），已改用原文摘录。"
 
 
 def _with_note(drafted: Drafted, note: str) -> Drafted:
