@@ -22,6 +22,11 @@ def test_profile_finds_years_places_and_figure_cue():
         ("由哪个部门负责监督？", "who"),
         ("谁主罚的点球？", "who"),
         ("博览会将在哪里举办？", "place"),
+        ("会议在哪召开？", "place"),
+        ("引擎作用体现在哪些数字上？", "list"),  # 「在哪些」 asks which ones, not where
+        ("改革在哪个方面突破最大？", "other"),
+        ("开发区获得了哪些国家级荣誉？", "list"),  # 「国家级」 is a rank, not a country
+        ("明年打算签约多少个项目？", "count"),  # 「打算」 says plan, not list
         ("有哪些改革措施？", "list"),
         ("规上工业增加值同比增长了多少？", "rate"),
         ("占全市比重是多少", "rate"),
@@ -46,3 +51,9 @@ def test_intent_tells_plans_from_results():
     assert profile_question("2024年计划新建多少厂房？").intent == "plan"
     assert profile_question("去年厂房建了多少？").intent == "result"
     assert profile_question("开发区有几家").intent is None
+
+
+def test_the_unit_asked_for_is_a_whole_unit():
+    assert profile_question("下放了多少项审批权限？").unit == "项"
+    assert profile_question("签约多少项目？").unit is None  # 「项目」 is the thing counted, not the counter 「项」
+    assert profile_question("计划引资多少亿元？").unit == "亿元"

