@@ -116,7 +116,7 @@ def _format_answer(answer: Answer) -> str:
 
 
 class _EvalProgress:
-    """「评测 set：k/n 题（r 题/分钟）」 on one stderr line, rewritten at most every 2 s and after each set's last
+    """「评测 set：k/n 题，r 题/分钟」 on one stderr line, rewritten at most every 2 s and after each set's last
     question."""
 
     def __init__(self) -> None:

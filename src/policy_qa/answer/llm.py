@@ -141,7 +141,8 @@ class LLMAnswerer:
         return fallback, self.evidence(question, scopes)
 
     def _checked(self, raw: str, question: QuestionProfile, evidence: list[ShownEvidence], fallback: Drafted) -> Drafted:
-        """The model's answer if it passes every check, else ``fallback`` (the extractive answer) with a note. Checked against what the model was shown; cited with the whole sentences."""
+        """The model's answer if it passes every check, else ``fallback`` (the extractive answer) with a note.
+        Checked against what the model was shown; cited with the whole sentences."""
         shown = [replace(e.citation, quote=e.text) for e in evidence]
         verified = verify_answer(raw, shown)
         if not verified.supported:

@@ -95,7 +95,7 @@ def download_wheels(specs: Sequence[str], dest: Path) -> dict[str, Path]:
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
-            raise ModelSetupError(f"下载嵌入模型的 wheel（{'、'.join(missing)}）失败，pip 输出的最后几行：\n{tail}")
+            raise ModelSetupError(f"下载模型的 wheel（{'、'.join(missing)}）失败，pip 输出的最后几行：\n{tail}")
     wheels: dict[str, Path] = {}
     for spec in specs:
         found = sorted(dest.glob(_wheel_glob(spec)))

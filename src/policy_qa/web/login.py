@@ -1,7 +1,7 @@
 """The page's password check, slowed after a wrong password so that guessing is limited to one try a second.
 
-Gradio awaits ``LoginCheck.verify`` inside its login route; attempts wait their turn (one lock) and, after a failure, until
-``FAILURE_DELAY_S`` has passed, without blocking the server's event loop. Nobody is locked out: a person who
+Gradio awaits ``LoginCheck.verify`` inside its login route; attempts wait their turn (one lock) and, after a
+failure, until ``FAILURE_DELAY_S`` has passed, without blocking the server's event loop. Nobody is locked out: a person who
 types the right password after a guesser waits at most the queue of attempts ahead of them.
 """
 
