@@ -7,14 +7,12 @@ is hashed once per change of its size or modification time, so an unchanged corp
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Mapping
 
 from ..schema import Drafted, SourceDocument
-
-_READ_BLOCK = 1 << 20
+from ..text.ingest import file_sha256
 
 
 class SourceCheck:
@@ -34,7 +32,7 @@ class SourceCheck:
             with self._lock:
                 if self._verified.get(name) == signature:
                     return False
-            if _sha256(source.path) != source.fingerprint:
+            if file_sha256(source.path) != source.fingerprint:
                 return True
         except OSError:
             return True
@@ -55,11 +53,3 @@ class SourceCheck:
             note=f"来源文件已改动：{names}",
             source=drafted.source,
         )
-
-
-def _sha256(path: os.PathLike[str] | str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        while block := file.read(_READ_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()

@@ -9,14 +9,19 @@ copied in under that name. One bad file rejects the whole batch, with a message 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PolicyQAError, UnreadableFileError
-from ..text.ingest import SUFFIXES, corpus_files, read_document, unicode_name
+from ..text.ingest import (
+    SUFFIXES,
+    corpus_files,
+    file_sha256,
+    read_document,
+    unicode_name,
+)
 from ..text.structure import chunk_sections, parse_sections
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -103,6 +108,6 @@ def _sha256_of(path: Path) -> str | None:
     """The SHA-256 of the file at ``path``; ``None`` when it is bigger than any upload or cannot be read (it then
     matches no upload)."""
     try:
-        return None if path.stat().st_size > MAX_UPLOAD_BYTES else hashlib.sha256(path.read_bytes()).hexdigest()
+        return None if path.stat().st_size > MAX_UPLOAD_BYTES else file_sha256(path)
     except OSError:
         return None

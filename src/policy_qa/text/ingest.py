@@ -177,6 +177,15 @@ def read_document(path: Path, name: str) -> SourceDocument:
     )
 
 
+def file_sha256(path: os.PathLike[str] | str) -> str:
+    """The SHA-256 of the file at ``path``, read in blocks (the fingerprint ``read_document`` gives its bytes)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _read_capped(path: Path) -> bytes:
     """The bytes of ``path``; ``UnreadableFileError`` when it cannot be read or exceeds ``MAX_FILE_BYTES``."""
     try:
