@@ -120,9 +120,10 @@ def test_uploaded_bulletin_is_searchable_at_once(writable, corpus_copy):
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("report.pdf", b"%PDF-1.4 binary", "不是 .txt 或 .md 文件"),
-        ("binary.txt", b"\x00\x01\x02" * 100, "不是可读的文本"),
-        ("empty.md", b"   \n\n", "不是可读的文本"),
+        ("report.xls", b"\xd0\xcf\x11\xe0 binary", "格式不支持"),
+        ("report.pdf", b"%PDF-1.4 binary", "无法读取"),
+        ("binary.txt", b"\x00\x01\x02" * 100, "无法读取"),
+        ("empty.md", b"   \n\n", "无法读取"),
         ("临汾晋城开发区2023年工作情况.txt", "新内容。".encode(), "已有同名文件"),
     ],
 )

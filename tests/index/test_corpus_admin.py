@@ -67,7 +67,7 @@ def test_a_name_the_corpus_already_holds_in_other_bytes_is_refused(tmp_path, cor
 def test_an_unreadable_upload_is_refused_with_the_reason(tmp_path, corpus, data, reason):
     with pytest.raises(UnreadableFileError) as raised:
         check_uploads([_upload(tmp_path, "坏.txt".encode(), data)], corpus)
-    assert str(raised.value) == f"「坏.txt」不是可读的文本：{reason}。{UNCHANGED}"
+    assert str(raised.value) == f"「坏.txt」无法读取：{reason}。{UNCHANGED}"
 
 
 def test_an_upload_that_is_not_a_regular_file_is_refused(tmp_path, corpus):

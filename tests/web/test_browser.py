@@ -100,7 +100,7 @@ def test_bad_upload_changes_nothing_then_a_good_one_is_searchable(page, server, 
     binary = tmp_path / "扫描件.txt"
     binary.write_bytes(bytes(range(256)) * 8)
     page.set_input_files("#upload input[type=file]", str(binary))
-    page.locator("#corpus-status").get_by_text("不是可读的文本").wait_for(timeout=30_000)
+    page.locator("#corpus-status").get_by_text("无法读取").wait_for(timeout=30_000)
     assert "语料库和索引均未改动" in page.locator("#corpus-status").inner_text()
     assert "1 个文件" in summary.inner_text() and not (server.corpus / binary.name).exists()
 

@@ -103,12 +103,12 @@ def test_api_answers_as_json_and_reports_a_bad_question(page):
 
 def test_a_refused_upload_is_reported_and_the_corpus_view_is_unchanged(page, monkeypatch):
     def refuse(paths, progress=None):
-        raise PolicyQAError("「x.pdf」不是 .txt 或 .md 文件。语料库和索引均未改动。")
+        raise PolicyQAError("「x.xls」的格式不支持。语料库和索引均未改动。")
 
     monkeypatch.setattr(page.engine, "add_documents", refuse)
     before = page.corpus_view()
     summary, rows, status, _, cleared = page.upload(["/tmp/x.pdf"], progress=lambda *a, **k: None)
-    assert status.startswith("⚠ 「x.pdf」不是 .txt 或 .md 文件") and (summary, rows) == before and cleared is None
+    assert status.startswith("⚠ 「x.xls」的格式不支持") and (summary, rows) == before and cleared is None
 
 
 class _Streaming:

@@ -1,7 +1,7 @@
 """Adding bulletins to the corpus folder: every file checked before the folder is touched, copied in atomically.
 
-A file is accepted when it is a ``.txt``/``.md`` file of at most ``MAX_UPLOAD_BYTES``, decodes as text (the same
-decoder and repair as the corpus), yields at least one section to index, and neither its name nor its bytes are
+A file is accepted when it is of a kind a reader takes (``text.readers.SUFFIXES``), at most ``MAX_UPLOAD_BYTES``
+(``MAX_TEXT_UPLOAD_BYTES`` for text files), reads (the same readers and repair as the corpus), yields at least one section to index, and neither its name nor its bytes are
 already in the corpus. Its name is read as the corpus's names are (valid Unicode whatever its bytes) and it is
 copied in under that name. One bad file rejects the whole batch, with a message naming it.
 """
@@ -16,15 +16,18 @@ from pathlib import Path
 
 from ..errors import PolicyQAError, UnreadableFileError
 from ..text.ingest import (
-    SUFFIXES,
+    KINDS,
     corpus_files,
     file_sha256,
     read_document,
     unicode_name,
 )
+from ..text.readers import SUFFIXES, TEXT_SUFFIXES
 from ..text.structure import chunk_sections, parse_sections
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# A text file of 5 MB is two million characters; a PDF or Word file of 50 MB is hundreds of pages with images.
+MAX_TEXT_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 UNCHANGED = "语料库和索引均未改动。"
 
 
@@ -55,21 +58,22 @@ def check_uploads(paths: list[Path], corpus_dir: Path) -> list[Upload]:
 def _check(path: Path, existing: dict[str, str | None]) -> Upload:
     name = unicode_name(os.fsencode(path.name))
     if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
-        raise PolicyQAError(f"「{name}」不是 .txt 或 .md 文件，只能上传纯文本公报。{UNCHANGED}")
+        raise PolicyQAError(f"「{name}」的格式不支持，可上传 {KINDS} 文件。{UNCHANGED}")
     try:
         size = path.stat().st_size
     except OSError as error:
         raise UnreadableFileError(f"「{name}」无法读取（{error.strerror or error}）。{UNCHANGED}") from error
     if not path.is_file():
         raise UnreadableFileError(f"「{name}」不是普通文件。{UNCHANGED}")
-    if size > MAX_UPLOAD_BYTES:
-        raise PolicyQAError(f"「{name}」有 {size / 1024 / 1024:.1f} MB，超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB 的上限。{UNCHANGED}")
+    limit = MAX_TEXT_UPLOAD_BYTES if path.suffix.lower() in TEXT_SUFFIXES else MAX_UPLOAD_BYTES
+    if size > limit:
+        raise PolicyQAError(f"「{name}」有 {size / 1024 / 1024:.1f} MB，超过 {limit // 1024 // 1024} MB 的上限。{UNCHANGED}")
     if name in existing:
         raise PolicyQAError(f"语料库中已有同名文件「{name}」，请改名后再上传。{UNCHANGED}")
     try:
         document = read_document(path, name)
     except UnreadableFileError as error:
-        raise UnreadableFileError(f"「{name}」不是可读的文本：{error}。{UNCHANGED}") from error
+        raise UnreadableFileError(f"「{name}」无法读取：{error}。{UNCHANGED}") from error
     twin = next((other for other, digest in existing.items() if digest == document.fingerprint), None)
     if twin:
         raise PolicyQAError(f"「{name}」与已有文件「{twin}」内容相同。{UNCHANGED}")

@@ -16,7 +16,8 @@ Line joining (for hard-wrapped text, i.e. when most lines stop mid-sentence):
 * a line without punctuation that starts a paragraph and is followed by a blank line (a
   title) stands alone.
 
-Text whose lines mostly close on their own is not hard-wrapped: every newline is a break.
+Text whose lines mostly close on their own is not hard-wrapped: every newline is a break (unless the reader
+says the lines are wrapped: a PDF's visual lines, with blank lines where its layout starts a paragraph).
 Joined lines get no space, except between two ASCII letters/digits (a word boundary).
 Whitespace is dropped next to CJK ideographs and CJK/full-width punctuation and kept
 (as one space) between Latin words or digits (not before 「%」: 「16.5 %」 is one figure) and in
@@ -181,7 +182,7 @@ def _lines(raw: str) -> list[_Line]:
 class _Layout:
     """Break decisions for the lines of one text."""
 
-    def __init__(self, lines: list[_Line]) -> None:
+    def __init__(self, lines: list[_Line], wrapped: bool | None) -> None:
         self.lines = lines
         self.record = [bool(_RECORD.match(line.text)) for line in lines]
         # Timestamp and 文号 lines and table rows stand alone.
@@ -190,7 +191,8 @@ class _Layout:
             ends_sentence(line.text) or heading_like(line.text) or rec or alone or bool(BYLINE.search(line.text))
             for line, rec, alone in zip(lines, self.record, self.alone)
         ]
-        self.wrapped = sum(not closes for closes in self.closing) >= len(lines) / 2
+        counted = sum(not closes for closes in self.closing) >= len(lines) / 2
+        self.wrapped = counted if wrapped is None else wrapped
         self.typical = statistics.median(len(line.text) for line in lines) if lines else 0
 
     def standalone_heading(self, k: int) -> bool:
@@ -226,12 +228,15 @@ def _joiner(left: str, right: str) -> str:
     return " " if left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum() else ""
 
 
-def repair_text(raw: str) -> tuple[str, tuple[int, ...]]:
-    """The repaired text and, for each of its characters, the 1-based line of ``raw`` it came from."""
+def repair_text(raw: str, wrapped: bool | None = None) -> tuple[str, tuple[int, ...]]:
+    """The repaired text and, for each of its characters, the 1-based line of ``raw`` it came from.
+
+    ``wrapped`` says whether the lines are hard-wrapped (a PDF's visual lines are); ``None`` lets the text tell.
+    """
     lines = _lines(raw)
     pieces: list[str] = []
     origins: list[int] = []
-    for k, (line, is_break) in enumerate(zip(lines, _Layout(lines).breaks())):
+    for k, (line, is_break) in enumerate(zip(lines, _Layout(lines, wrapped).breaks())):
         if k:
             separator = "\n" if is_break else _joiner(lines[k - 1].text, line.text)
             pieces.append(separator)

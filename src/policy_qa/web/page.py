@@ -19,6 +19,7 @@ from ..answer.inputs import validate_question
 from ..errors import InvalidQuestionError, PolicyQAError
 from ..models.llm_client import LLMSettings
 from ..schema import Answer
+from ..text.readers import SUFFIXES
 from ..web import render
 
 if TYPE_CHECKING:
@@ -233,8 +234,8 @@ def build_page(engine: PolicyQA, remote: LLMSettings | None = None) -> gr.Blocks
                 with gr.Row():
                     reindex = gr.Button("重新建立索引", elem_id="reindex", scale=1)
                     upload = gr.File(
-                        label="上传新的公报（.txt / .md，可多选，单个不超过 5 MB）", file_count="multiple",
-                        file_types=[".txt", ".md"], elem_id="upload", scale=3,
+                        label="上传文件（PDF、Word、WPS、网页、OFD、.txt、.md，可多选，单个不超过 50 MB）",
+                        file_count="multiple", file_types=list(SUFFIXES), elem_id="upload", scale=3,
                     )
                 corpus_status = gr.Markdown(elem_id="corpus-status")
 
