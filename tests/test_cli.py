@@ -26,7 +26,7 @@ def index_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli") / "index"
     result = _run("index", str(CORPUS), index_dir=path)
     assert result.returncode == 0, result.stderr
-    assert "索引已重建（还没有索引）" in result.stdout
+    assert "索引已更新（还没有索引）" in result.stdout
     return path
 
 

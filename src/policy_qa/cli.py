@@ -107,11 +107,12 @@ def _format_answer(answer: Answer) -> str:
         lines.insert(1, f"（{answer.note}）")
     for citation in answer.citations:
         lines.append(f"[{citation.index}] {citation.section}")
-        lines.append(f"    {citation.document}:{citation.line}  (字符 {citation.start}–{citation.end})")
+        page = f" 第 {citation.page} 页" if citation.page is not None else ""
+        lines.append(f"    {citation.document}{page}:{citation.line}  (字符 {citation.start}–{citation.end})")
         lines.append(f"    「{citation.quote}」")
     if answer.refused and answer.passages:
         lines.append("最接近的段落：")
-        lines += [f"  - {p.section}（{p.document}:{p.line_start}）" for p in answer.passages[:3]]
+        lines += [f"  - {p.section}（{p.document}{f' 第 {p.page} 页' if p.page is not None else ''}:{p.line_start}）" for p in answer.passages[:3]]
     return "\n".join(lines).rstrip()
 
 
@@ -228,8 +229,10 @@ def _run(args: argparse.Namespace) -> int:
     engine = _engine(args, rebuild=args.command == "index" and args.force)
     info = engine.info()
     if args.command == "index":
-        state = f"已重建（{info.rebuilt_because}）" if info.rebuilt_because else "已是最新"
+        state = f"已更新（{info.rebuilt_because}）" if info.rebuilt_because else "已是最新"
         print(f"索引{state}：{len(info.documents)} 个文件，{info.chunks} 个段落 → {info.index_dir}")
+        if info.changes is not None:
+            print(info.changes.summary())
     else:
         print(json.dumps({**asdict(info), "age_seconds": round(time.time() - info.built_at)}, ensure_ascii=False, indent=2))
     for warning in info.warnings:

@@ -23,7 +23,7 @@ from .answer.sources import SourceView, candidate_questions, source_view
 from .index.catalog import Catalog
 from .index.corpus_admin import check_uploads, copy_into, remove
 from .index.embedder import choose_embedding, load_embedding
-from .index.store import LoadedIndex, Progress, load_or_build
+from .index.store import IndexChanges, LoadedIndex, Progress, load_or_build
 from .text.ingest import shown
 from .models.llm_client import ChatClient, LLMError, LLMSettings
 from .schema import Answer, Citation, Drafted, Passage
@@ -64,6 +64,7 @@ class IndexInfo:
     built_at: float
     rebuilt_because: str | None
     warnings: list[str]
+    changes: IndexChanges | None = None
 
 
 class PolicyQA:
@@ -271,6 +272,7 @@ class PolicyQA:
             built_at=manifest.built_at,
             rebuilt_because=loaded.rebuilt_because,
             warnings=loaded.warnings,
+            changes=loaded.changes,
         )
 
     # Serving (the web page): answer modes, sources, example questions, corpus changes while answering.
@@ -320,7 +322,8 @@ class PolicyQA:
         return chosen
 
     def reindex(self, progress: Progress | None = None) -> IndexInfo:
-        """Rebuild the index from the corpus folder as it is now, then serve it."""
+        """Rebuild the whole index from the corpus folder as it is now, then serve it (uploads, and every start,
+        update it instead: only files added or changed are read and embedded)."""
         with self._rebuild_lock:
             self._rebuild(force=True, progress=progress)
         return self.info()
@@ -391,4 +394,5 @@ def _passage(hit: Hit) -> Passage:
         end=chunk.end,
         line_start=chunk.section.line_start,
         line_end=chunk.section.line_end,
+        page=chunk.section.page_start,
     )

@@ -3,6 +3,7 @@ citations and passages (answer → fronts)."""
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,23 +17,33 @@ class SourceDocument:
 
     ``written`` is the repaired text as the file writes it (what quotes show); ``text`` is the same with
     traditional characters folded to simplified, character for character (what is matched and parsed), so
-    every offset in the package holds in both. ``origin_lines[i]`` is the 1-based line of the original file
-    that character ``i`` came from; ``fingerprint`` is the sha256 of the bytes read from ``path``.
+    every offset in the package holds in both. ``line_runs`` says which 1-based line of the read text each
+    character came from: ``(offset, line)`` pairs, each the first character of a run from one line (lines only
+    grow along the text); ``line_pages[j]`` the page of line ``j + 1`` (empty for formats without pages);
+    ``encoding`` is a text file's encoding or the format read (``pdf``, ``docx`` …); ``fingerprint`` is the
+    sha256 of the file's bytes; ``warnings`` name parts of the file that could not be read (a scanned page).
     """
 
     name: str
     text: str
     encoding: str
     fingerprint: str
-    origin_lines: tuple[int, ...] = field(repr=False)
+    line_runs: tuple[tuple[int, int], ...] = field(repr=False)
     path: Path = field(repr=False)
     written: str = field(repr=False)
+    line_pages: tuple[int, ...] = field(default=(), repr=False)
+    warnings: tuple[str, ...] = ()
 
     def line_of(self, offset: int) -> int:
         """Original 1-based line number of the character at ``offset``."""
-        if not self.origin_lines:
-            return 1
-        return self.origin_lines[min(max(offset, 0), len(self.origin_lines) - 1)]
+        run = bisect.bisect_right(self.line_runs, offset, key=lambda pair: pair[0]) - 1
+        return self.line_runs[max(run, 0)][1] if self.line_runs else 1
+
+    def page_of(self, offset: int) -> int | None:
+        """1-based page of the character at ``offset``; ``None`` when the format has no pages."""
+        if not self.line_pages:
+            return None
+        return self.line_pages[min(self.line_of(offset), len(self.line_pages)) - 1]
 
 
 @dataclass(frozen=True)
@@ -57,7 +68,8 @@ class Section:
     ``heading_path`` starts with the name of the document it belongs to, then the headings above it, outermost
     first (「第三章 市场主体保护」, 「（一）…」), ending with its own title; ``article`` is 「第十二条」 when the
     section is a numbered article (its heading path ends with that label too); ``table_header`` is the column
-    header line of a table's section (「产量（吨） 比上年增长（%）」), which says what its rows' figures are.
+    header line of a table's section (「产量（吨） 比上年增长（%）」), which says what its rows' figures are;
+    ``page_start``/``page_end`` are its first and last pages in a paged format (PDF, OFD), else ``None``.
     """
 
     document: str
@@ -69,6 +81,8 @@ class Section:
     line_end: int
     article: str | None = None
     table_header: str | None = None
+    page_start: int | None = None
+    page_end: int | None = None
 
     @property
     def heading(self) -> str:
@@ -120,7 +134,8 @@ class Span:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk, in rank order; ``start``/``end`` are offsets in the normalised document."""
+    """A retrieved chunk, in rank order; ``start``/``end`` are offsets in the normalised document; ``page`` is
+    the page its section starts on in a paged format."""
 
     document: str
     section: str
@@ -130,11 +145,13 @@ class Passage:
     end: int
     line_start: int
     line_end: int
+    page: int | None = None
 
 
 @dataclass(frozen=True)
 class Citation:
-    """Source ``[index]`` of an answer: the exact sentence ``quote`` at ``[start, end)`` of ``document``."""
+    """Source ``[index]`` of an answer: the exact sentence ``quote`` at ``[start, end)`` of ``document``, on
+    ``line`` of its text and, for a paged format (PDF, OFD), on ``page``."""
 
     index: int
     document: str
@@ -143,6 +160,7 @@ class Citation:
     start: int
     end: int
     line: int
+    page: int | None = None
 
 
 @dataclass(frozen=True)

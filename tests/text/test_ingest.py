@@ -14,15 +14,8 @@ import pytest
 
 from policy_qa.errors import EmptyCorpusError, PolicyQAError, UnreadableFileError
 from policy_qa.index.store import corpus_fingerprint
-from policy_qa.text.ingest import (
-    MAX_FILE_BYTES,
-    corpus_files,
-    decode_bytes,
-    read_corpus,
-    read_document,
-    unicode_name,
-    usual_share,
-)
+from policy_qa.text.ingest import corpus_files, read_corpus, read_document, unicode_name
+from policy_qa.text.readers.plain import MAX_TEXT_BYTES, decode_bytes, usual_share
 from policy_qa.text.repair import repair_text
 from policy_qa.text.variants import fold_variants
 
@@ -150,7 +143,8 @@ def test_read_corpus_skips_a_bad_file_and_reads_the_rest(tmp_path, caplog):
     (tmp_path / "sub" / "notes.md").write_text("# 说明\n\n内容。", encoding="utf-8")
     (tmp_path / "broken.txt").write_bytes(b"\x00\x01binary\x00")
     (tmp_path / "empty.txt").write_text("  \n\n", encoding="utf-8")
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF-1.7")
+    (tmp_path / "truncated.pdf").write_bytes(b"%PDF-1.7")
+    (tmp_path / "ignored.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "x.txt").write_text("隐藏文件。", encoding="utf-8")
 
@@ -160,7 +154,11 @@ def test_read_corpus_skips_a_bad_file_and_reads_the_rest(tmp_path, caplog):
     assert [d.name for d in documents] == ["a_utf8.txt", "b_gbk.txt", "sub/notes.md"]
     assert [d.encoding for d in documents] == ["utf-8", "gb18030", "utf-8"]
     assert documents[1].text == "今年以来，全县经济平稳运行。"
-    assert warnings == ["跳过「broken.txt」：是二进制数据（含 NUL 字节）", "跳过「empty.txt」：没有文字"]
+    assert warnings == [
+        "跳过「broken.txt」：是二进制数据（含 NUL 字节）",
+        "跳过「empty.txt」：没有文字",
+        "跳过「truncated.pdf」：不是有效的 PDF 文件，或文件已损坏",
+    ]
     assert [r.getMessage() for r in caplog.records if r.name == "policy_qa.text.ingest"] == warnings
 
 
@@ -181,7 +179,7 @@ def test_read_corpus_on_the_real_corpus():
 
 
 def test_empty_folder_raises(tmp_path):
-    with pytest.raises(EmptyCorpusError, match="没有可读的 .txt 或 .md 文件"):
+    with pytest.raises(EmptyCorpusError, match="没有可读的文件"):
         read_corpus(tmp_path)
 
 
@@ -243,7 +241,7 @@ def test_a_gb18030_file_name_reads_as_chinese(tmp_path):
     documents, warnings = read_corpus(tmp_path)
     assert [d.name for d in documents] == ["公报/a.txt", "忻州.txt"] and warnings == []
     assert documents[1].text == repair_text(SHORT)[0]
-    corpus_fingerprint(documents)  # hashes every name as UTF-8
+    corpus_fingerprint([(d.name, d.fingerprint) for d in documents])  # hashes every name as UTF-8
     json.dumps([d.name for d in documents], ensure_ascii=False).encode("utf-8")
 
 
@@ -300,11 +298,11 @@ def test_a_file_over_the_cap_is_skipped_with_its_size(tmp_path):
         huge.truncate(50 * 1024 * 1024)  # sparse: no 50 MB written
     documents, warnings = read_corpus(tmp_path)
     assert [d.name for d in documents] == ["good.txt"]
-    assert warnings == [f"跳过「huge.txt」：有 50.0 MB，超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的上限"]
+    assert warnings == [f"跳过「huge.txt」：有 50.0 MB，超过 {MAX_TEXT_BYTES // 1024 // 1024} MB 的上限"]
 
 
 def test_one_enormous_line_is_read(tmp_path):
     line = (SIMPLIFIED.replace("\n", "") * (200_000 // len(SIMPLIFIED) + 1))[:200_000]
     (tmp_path / "line.txt").write_text(line, encoding="utf-8")
     (document,), _ = read_corpus(tmp_path)
-    assert document.text == repair_text(line)[0] and set(document.origin_lines) == {1}
+    assert document.text == repair_text(line)[0] and document.line_runs == ((0, 1),)

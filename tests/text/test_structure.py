@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from policy_qa.schema import Document, DocumentHeader, Section, SourceDocument
-from policy_qa.text.ingest import read_document
+from policy_qa.text.ingest import line_runs, read_document
 from policy_qa.text.repair import repair_text
 from policy_qa.text.sentences import split_sentences
 from policy_qa.text.structure import chunk_sections, parse_documents, parse_sections
@@ -138,7 +138,7 @@ def bulletin() -> SourceDocument:
 
 def document(text: str, name: str = "报告/测试文件.txt") -> SourceDocument:
     repaired, origins = repair_text(text)
-    return SourceDocument(name, repaired, "utf-8", "0", origins, Path(name), repaired)
+    return SourceDocument(name, repaired, "utf-8", "0", line_runs(origins), Path(name), repaired)
 
 
 def only(text: str, name: str = "报告/测试文件.txt") -> Document:

@@ -63,3 +63,10 @@ def test_index_age_in_words():
     assert render.age_text(3 * 60 + 5) == "3 分钟前"
     assert render.age_text(2 * 3600) == "2 小时前"
     assert render.age_text(3 * 86400) == "3 天前"
+
+
+
+def test_a_card_of_a_paged_file_names_its_pages_not_its_lines():
+    view = SourceView("a.pdf", "甲市 › 成绩", "建成。", 0, 3, 30, 42, page_start=3, page_end=4)
+    html = render.turn_sources_html(1, "问", [(1, view)], [])
+    assert "a.pdf · 第 3–4 页" in html and "行" not in html.split("a.pdf · ")[1].split("</p>")[0]

@@ -283,6 +283,7 @@ class ExtractiveAnswerer:
             start=sentence.start,
             end=end,
             line=source.line_of(sentence.start),
+            page=source.page_of(sentence.start),
         )
 
 

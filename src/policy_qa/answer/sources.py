@@ -28,7 +28,8 @@ SHORT_NAME = 6
 class SourceView:
     """A section's text with the span ``[highlight_start, highlight_end)`` to highlight (none for a passage).
 
-    ``line_start``/``line_end`` are the section's lines in the original file.
+    ``line_start``/``line_end`` are the section's lines in the file's text, ``page_start``/``page_end`` its
+    pages in a paged format (else ``None``).
     """
 
     document: str
@@ -38,6 +39,15 @@ class SourceView:
     highlight_end: int | None
     line_start: int
     line_end: int
+    page_start: int | None = None
+    page_end: int | None = None
+
+    @property
+    def place(self) -> str:
+        """Where the section is: 「第 3 页」「第 3–4 页」 in a paged format, else 「第 12 行」「第 12–15 行」."""
+        if self.page_start is not None and self.page_end is not None:
+            return _range("页", self.page_start, self.page_end)
+        return _range("行", self.line_start, self.line_end)
 
     @property
     def parts(self) -> tuple[str, str, str]:
@@ -74,7 +84,13 @@ def source_view(item: Citation | Passage, catalog: Catalog) -> SourceView:
         highlight_end=highlight[1],
         line_start=section.line_start,
         line_end=section.line_end,
+        page_start=section.page_start,
+        page_end=section.page_end,
     )
+
+
+def _range(unit: str, first: int, last: int) -> str:
+    return f"第 {first} {unit}" if first == last else f"第 {first}–{last} {unit}"
 
 
 def candidate_questions(catalog: Catalog) -> list[str]:

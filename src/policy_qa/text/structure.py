@@ -446,6 +446,7 @@ def _document(source: SourceDocument, paragraphs: list[_Paragraph], compiled: bo
                 source.name, section.path, start, end, source.text[start:end],
                 source.line_of(start), source.line_of(end - 1), section.article,
                 _table_header(paragraphs, section) if section.table else None,
+                source.page_of(start), source.page_of(end - 1),
             )
         )
     return Document(

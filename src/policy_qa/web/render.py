@@ -85,12 +85,11 @@ def sources_html(turns: list[str]) -> str:
 def _card(view: SourceView, anchor: str | None, badge: str) -> str:
     before, quote, after = view.parts
     body = escape(before) + (f"<mark>{escape(quote)}</mark>" if quote else "") + escape(after)
-    lines = f"第 {view.line_start} 行" if view.line_start == view.line_end else f"第 {view.line_start}–{view.line_end} 行"
     anchor_attr = f' id="{anchor}"' if anchor else ""
     badge_html = f'<span class="badge">{badge}</span>' if badge else ""
     return (
         f'<article class="source"{anchor_attr}><header>{badge_html}<span class="path">{escape(view.section)}</span></header>'
-        f'<p class="where">{escape(view.document)} · {lines}</p><p class="section-text">{body}</p></article>'
+        f'<p class="where">{escape(view.document)} · {view.place}</p><p class="section-text">{body}</p></article>'
     )
 
 
