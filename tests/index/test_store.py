@@ -46,6 +46,57 @@ def test_changed_corpus_triggers_a_rebuild(corpus_copy, tmp_path, embedding):
     assert any(chunk.section.document == "新增公报.md" for chunk in rebuilt.catalog.chunks)
 
 
+def test_an_update_reads_and_embeds_only_the_files_added_or_changed(corpus_copy, tmp_path, embedding):
+    index_dir = tmp_path / "index"
+    (corpus_copy / "乙县.md").write_text("# 乙县\n\n2023年，乙县新建公园3个。\n", encoding="utf-8")
+    first = _build(corpus_copy, index_dir, embedding)
+    bulletin = next(p.name for p in corpus_copy.iterdir() if p.suffix == ".txt")
+    parts = {d["name"]: index_dir / "files" / d["part"] for d in read_manifest(index_dir).documents}
+    inode = parts[bulletin].stat().st_ino
+    (corpus_copy / "丙县.md").write_text("# 丙县\n\n2023年，丙县新建学校2所。\n", encoding="utf-8")
+    (corpus_copy / "乙县.md").write_text("# 乙县\n\n2023年，乙县新建公园4个。\n", encoding="utf-8")
+    messages = []
+    updated = _build(corpus_copy, index_dir, embedding, progress=lambda fraction, message: messages.append(message))
+    assert (updated.changes.added, updated.changes.changed, updated.changes.removed) == (["丙县.md"], ["乙县.md"], [])
+    assert updated.changes.unchanged == [bulletin]
+    assert [m for m in messages if m.startswith("读取文件")][-1].startswith("读取文件 2/2")
+    assert any(m.startswith("2 个文件待嵌入") for m in messages)
+    new_parts = {d["name"]: index_dir / "files" / d["part"] for d in read_manifest(index_dir).documents}
+    assert new_parts[bulletin].stat().st_ino == inode, "the unchanged file's part is taken over, not rewritten"
+    assert sorted(p.name for p in (index_dir / "files").iterdir()) == sorted(p.name for p in new_parts.values())
+    texts = {s.text for s in updated.catalog.sentences}
+    assert "2023年，乙县新建公园4个。" in texts and "2023年，丙县新建学校2所。" in texts
+    assert "2023年，乙县新建公园3个。" not in texts
+    unchanged = [k for k, s in enumerate(first.catalog.sentences) if s.file == bulletin]
+    again = [k for k, s in enumerate(updated.catalog.sentences) if s.file == bulletin]
+    assert (updated.sentence_vectors[again] == first.sentence_vectors[unchanged]).all()
+    (corpus_copy / "丙县.md").unlink()
+    removed = _build(corpus_copy, index_dir, embedding)
+    assert removed.changes.removed == ["丙县.md"] and "丙县.md" not in removed.catalog.sources
+    assert removed.catalog.sentences[-1].number == len(removed.sentence_vectors) - 1
+
+
+def test_an_unreadable_file_is_reported_at_every_load_and_read_again_only_when_changed(corpus_copy, tmp_path, embedding):
+    index_dir = tmp_path / "index"
+    (corpus_copy / "坏.txt").write_bytes(bytes(range(0x80, 0x100)) * 3)
+    built = _build(corpus_copy, index_dir, embedding)
+    assert any(w.startswith("跳过「坏.txt」") for w in built.warnings)
+    loaded = _build(corpus_copy, index_dir, embedding)
+    assert loaded.rebuilt_because is None and any(w.startswith("跳过「坏.txt」") for w in loaded.warnings)
+    (corpus_copy / "坏.txt").write_text("2023年，丁县新建桥梁1座。", encoding="utf-8")
+    fixed = _build(corpus_copy, index_dir, embedding)
+    assert fixed.changes.changed == ["坏.txt"] and not any("坏.txt" in w for w in fixed.warnings)
+
+
+def test_a_damaged_file_part_is_detected_and_rebuilt(corpus_copy, tmp_path, embedding):
+    index_dir = tmp_path / "index"
+    built = _build(corpus_copy, index_dir, embedding)
+    (part,) = (index_dir / "files").iterdir()
+    part.write_bytes(b"\x80\x05garbage")
+    recovered = _build(corpus_copy, index_dir, embedding)
+    assert "索引已损坏" in recovered.rebuilt_because and len(recovered.catalog.chunks) == len(built.catalog.chunks)
+
+
 def test_changed_model_triggers_a_rebuild(corpus_copy, tmp_path, embedding):
     index_dir = tmp_path / "index"
     _build(corpus_copy, index_dir, embedding)

@@ -17,18 +17,21 @@ from policy_qa.index.store import MANIFEST_NAME, load_or_build, read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Every write of a build, in order: llama-index's stores (docstore, index store, FAISS file), the sentence
+# Every write of a build, in order: the new files' parts, llama-index's stores (docstore, index store, FAISS file), the sentence
 # vectors, the manifest, retiring the old index, moving the new one in.
-STEPS = ["stores", "faiss", "sentence vectors", "manifest", "retire", "swap"]
+STEPS = ["parts", "stores", "faiss", "sentence vectors", "manifest", "retire", "swap"]
 
 
 def _patch_point(step: str) -> tuple[object, str]:
     """The object and attribute a step's write goes through."""
+    import pickle
+
     import faiss
     import numpy
     from llama_index.core.storage.storage_context import StorageContext
 
     return {
+        "parts": (pickle, "dump"),
         "stores": (StorageContext, "persist"),
         "faiss": (faiss, "write_index"),
         "sentence vectors": (numpy, "save"),
@@ -146,5 +149,5 @@ def test_two_builds_of_one_index_run_one_after_the_other(corpus_copy, tmp_path):
     outputs = [process.communicate(timeout=600) for process in processes]
     assert [process.returncode for process in processes] == [0, 0], outputs
     stdout = [out for out, _ in outputs]
-    assert sum("索引已重建" in out for out in stdout) == 1 and sum("索引已是最新" in out for out in stdout) == 1
+    assert sum("索引已更新" in out for out in stdout) == 1 and sum("索引已是最新" in out for out in stdout) == 1
     assert read_manifest(index_dir).chunks > 0

@@ -51,9 +51,12 @@ def node_id(chunk: Chunk) -> str:
 class Catalog:
     """Documents, chunks (in corpus order) and their sentences, with lookups by node id."""
 
-    def __init__(self, sources: list[SourceDocument]) -> None:
+    def __init__(self, sources: list[SourceDocument], documents: list[Document] | None = None) -> None:
+        """The catalog of ``sources``, parsed here unless their ``documents`` (in the same order) are given."""
         self.sources = {source.name: source for source in sources}
-        self.documents: list[Document] = [document for source in sources for document in parse_documents(source)]
+        if documents is None:
+            documents = [document for source in sources for document in parse_documents(source)]
+        self.documents: list[Document] = documents
         self.chunks: list[Chunk] = [
             chunk for document in self.documents for chunk in chunk_sections(list(document.sections), CHUNK_MAX_CHARS)
         ]

@@ -1,9 +1,10 @@
-"""The persisted index: llama-index nodes in a FAISS vector store, sentence vectors, a manifest, atomic writes,
-self-repair.
+"""The persisted index: llama-index nodes in a FAISS vector store, sentence vectors, each file's part, a
+manifest; incremental updates, atomic writes, self-repair.
 
 Chunks are embedded for retrieval, and every sentence (under its heading path and, for a table's row, its column
-header) for the evidence stage,
-which compares each candidate sentence with the question. Both are computed once, at build time.
+header) for the evidence stage, which compares each candidate sentence with the question. Both are computed once
+per file content (``parts``): an update reads and embeds only the files added or changed, takes the other files'
+parts over, and writes the whole index into a new folder that replaces the old one in one rename.
 """
 
 from __future__ import annotations
@@ -17,17 +18,18 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from filelock import FileLock, Timeout
 
-from ..errors import IndexBuildError, IndexCorruptError
-from ..schema import Chunk, SourceDocument
-from ..text.ingest import read_corpus
+from ..errors import IndexBuildError, IndexCorruptError, UnreadableFileError
+from ..schema import Chunk
+from ..text.ingest import file_sha256, list_corpus, no_readable_files, read_document
 from .catalog import Catalog, node_id
+from .parts import PARTS_DIR, FilePart, load_part, part_file, save_part
 
 if TYPE_CHECKING:
     from llama_index.core import VectorStoreIndex
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when ingestion, repair, structure or chunking change what goes into the index.
-CHUNKING_VERSION = "5"
+CHUNKING_VERSION = "6"
 MANIFEST_NAME = "manifest.json"
 SENTENCE_VECTORS = "sentences.npy"
 EMBED_BATCH = 32
@@ -49,7 +51,12 @@ Progress = Callable[[float, str], None]
 
 @dataclass(frozen=True)
 class Manifest:
-    """What an index was built from; an index whose manifest differs from the present one is rebuilt."""
+    """What an index was built from; an index whose manifest differs from the present one is updated.
+
+    ``documents`` has an entry per indexed file (name, encoding, sha256, size, mtime_ns, sections, part), and
+    ``skipped`` one per file that could not be read (name, sha256, size, mtime_ns, reason): an unchanged file is
+    neither re-read nor re-hashed.
+    """
 
     corpus_fingerprint: str
     model: str
@@ -59,19 +66,28 @@ class Manifest:
     documents: list[dict[str, Any]]
     chunks: int
     sentences: int = 0
+    skipped: list[dict[str, Any]] = field(default_factory=list)
 
-    def matches(self, other: Manifest) -> bool:
-        return (self.corpus_fingerprint, self.model, self.chunking_version) == (
-            other.corpus_fingerprint,
-            other.model,
-            other.chunking_version,
-        )
+
+@dataclass(frozen=True)
+class IndexChanges:
+    """Files added, changed, removed and unchanged by an update (names in corpus order)."""
+
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: list[str]
+
+    def summary(self) -> str:
+        """「新增 1 · 改动 0 · 删除 0 · 未变 3 个文件」."""
+        counts = (len(self.added), len(self.changed), len(self.removed), len(self.unchanged))
+        return "新增 {} · 改动 {} · 删除 {} · 未变 {} 个文件".format(*counts)
 
 
 @dataclass
 class LoadedIndex:
     """An index ready to query: the vector index, the typed corpus it holds, one vector per sentence of the
-    catalog (rows in ``Sentence.number`` order), and why it was (re)built, if it was."""
+    catalog (rows in ``Sentence.number`` order), why it was (re)built and what changed, if it was."""
 
     index: VectorStoreIndex
     catalog: Catalog
@@ -80,13 +96,25 @@ class LoadedIndex:
     path: Path
     rebuilt_because: str | None
     warnings: list[str]
+    changes: IndexChanges | None = None
 
 
-def corpus_fingerprint(documents: list[SourceDocument]) -> str:
-    """Hash of every document's name and bytes: changes when any file is added, removed or edited."""
+@dataclass(frozen=True)
+class _File:
+    """A corpus file as listed now: where it is, its name, and its bytes' size, time and hash."""
+
+    path: Path
+    name: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def corpus_fingerprint(files: list[tuple[str, str]]) -> str:
+    """Hash of every file's ``(name, sha256)``: changes when any file is added, removed or edited."""
     digest = hashlib.sha256()
-    for document in sorted(documents, key=lambda d: d.name):
-        digest.update(f"{document.name}\0{document.fingerprint}\n".encode("utf-8"))
+    for name, sha256 in sorted(files):
+        digest.update(f"{name}\0{sha256}\n".encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -99,33 +127,63 @@ def load_or_build(
     force: bool = False,
     progress: Progress | None = None,
 ) -> LoadedIndex:
-    """Load the index at ``index_dir`` when it was built from this corpus and model, else (re)build it,
-    reporting the build's progress to ``progress``.
+    """Load the index at ``index_dir`` when it was built from this corpus and model, else update it, reporting
+    progress to ``progress``: only files added or changed since are read and embedded (all with ``force``).
 
     One process builds an index at a time (an advisory lock beside it); another waits, then loads what the
     first built. Folders a killed build left behind are removed (the old index put back if it was retired).
     """
-    documents, warnings = read_corpus(corpus_dir)
-    catalog = Catalog(documents)
-    wanted = _manifest_for(catalog, model_id, dimension=0)
+    listed, warnings = list_corpus(corpus_dir)
     _tidy(index_dir)
-    if not force and _stale_reason(index_dir, wanted) is None:
+    files = _fingerprinted(listed, _present_manifest(index_dir))
+    if not force and _stale_reason(index_dir, files, model_id) is None:
         try:
-            return _load(index_dir, embed_model, catalog, warnings)
+            return _load(index_dir, embed_model, files, warnings)
         except IndexCorruptError:
             pass
     with _build_lock(index_dir):
         _remove_leftovers(index_dir)
-        reason = "要求重建" if force else _stale_reason(index_dir, wanted)
+        files = _fingerprinted(listed, _present_manifest(index_dir))
+        reason = "要求重建" if force else _stale_reason(index_dir, files, model_id)
         if reason is None:  # built by another process while this one waited, or a load that failed above
             try:
-                return _load(index_dir, embed_model, catalog, warnings)
+                return _load(index_dir, embed_model, files, warnings)
             except IndexCorruptError as error:
                 reason = f"索引已损坏（{error}）"
         log.warning("正在建立索引 %s：%s。", index_dir, reason)
-        loaded = _build(catalog, index_dir, embed_model, model_id, warnings, progress or _log_progress)
+        reusable = None if force else _reusable_parts(index_dir, model_id)
+        loaded = _build(corpus_dir, files, reusable, index_dir, embed_model, model_id, warnings, progress or _log_progress)
     loaded.rebuilt_because = reason
     return loaded
+
+
+def _fingerprinted(listed: list[tuple[Path, str]], present: Manifest | None) -> list[_File]:
+    """The listed files with their hashes; a file whose size and modification time are those the present
+    manifest records keeps its recorded hash (not re-read, as git does)."""
+    known = {}
+    if present is not None:
+        known = {entry["name"]: entry for entry in [*present.documents, *present.skipped]}
+    files = []
+    for path, name in listed:
+        try:
+            status = path.stat()
+        except OSError:
+            continue  # vanished since it was listed
+        entry = known.get(name, {})
+        same = (entry.get("size"), entry.get("mtime_ns")) == (status.st_size, status.st_mtime_ns)
+        try:
+            sha256 = entry["sha256"] if same and "sha256" in entry else file_sha256(path)
+        except OSError:
+            sha256 = ""  # unreadable: the reader reports why
+        files.append(_File(path, name, status.st_size, status.st_mtime_ns, sha256))
+    return files
+
+
+def _present_manifest(index_dir: Path) -> Manifest | None:
+    try:
+        return read_manifest(index_dir)
+    except IndexCorruptError:
+        return None
 
 
 def _lock_of(index_dir: Path, timeout: float) -> FileLock:
@@ -187,37 +245,18 @@ def read_manifest(index_dir: Path) -> Manifest:
         raise IndexCorruptError(f"清单文件无法读取：{error}") from error
 
 
-def _manifest_for(catalog: Catalog, model_id: str, dimension: int) -> Manifest:
-    sections: dict[str, int] = {}
-    for document in catalog.documents:
-        sections[document.file] = sections.get(document.file, 0) + len(document.sections)
-    return Manifest(
-        corpus_fingerprint=corpus_fingerprint(list(catalog.sources.values())),
-        model=model_id,
-        dimension=dimension,
-        chunking_version=CHUNKING_VERSION,
-        built_at=time.time(),
-        documents=[
-            {"name": d.name, "encoding": d.encoding, "sha256": d.fingerprint, "sections": sections.get(d.name, 0)}
-            for d in catalog.sources.values()
-        ],
-        chunks=len(catalog.chunks),
-        sentences=len(catalog.sentences),
-    )
-
-
-def _stale_reason(index_dir: Path, wanted: Manifest) -> str | None:
+def _stale_reason(index_dir: Path, files: list[_File], model_id: str) -> str | None:
     if not index_dir.exists():
         return "还没有索引"
     try:
         present = read_manifest(index_dir)
     except IndexCorruptError as error:
         return f"索引已损坏（{error}）"
-    if present.model != wanted.model:
-        return f"嵌入模型已更换（{present.model} → {wanted.model}）"
-    if present.chunking_version != wanted.chunking_version:
+    if present.model != model_id:
+        return f"嵌入模型已更换（{present.model} → {model_id}）"
+    if present.chunking_version != CHUNKING_VERSION:
         return "分段方式已更新"
-    if present.corpus_fingerprint != wanted.corpus_fingerprint:
+    if present.corpus_fingerprint != corpus_fingerprint([(f.name, f.sha256) for f in files]):
         return "语料已改动"
     return None
 
@@ -239,53 +278,196 @@ def _node_for(chunk: Chunk) -> TextNode:
     )
 
 
-def _embed(embed_model: BaseEmbedding, texts: list[str], progress: Progress, done: int, total: int) -> list[list[float]]:
-    """Passage vectors of ``texts`` in batches, reporting ``done + k`` of ``total`` texts and the rate."""
+def _embed(embed_model: BaseEmbedding, texts: list[str], progress: Progress) -> np.ndarray:
+    """Passage vectors of ``texts`` in batches, reporting the texts done and the rate."""
     vectors: list[list[float]] = []
     started = time.perf_counter()
+    characters = 0
     for first in range(0, len(texts), EMBED_BATCH):
-        vectors += embed_model.get_text_embedding_batch(texts[first : first + EMBED_BATCH])
-        count = done + len(vectors)
-        rate = len(vectors) / max(time.perf_counter() - started, 1e-6)
-        progress(0.05 + 0.9 * count / total, f"向量 {count}/{total}（{rate:.0f} 段/秒）")
-    return vectors
+        batch = texts[first : first + EMBED_BATCH]
+        vectors += embed_model.get_text_embedding_batch(batch)
+        characters += sum(map(len, batch))
+        seconds = max(time.perf_counter() - started, 1e-6)
+        progress(
+            0.1 + 0.85 * len(vectors) / len(texts),
+            f"向量 {len(vectors)}/{len(texts)}（{len(vectors) / seconds:.0f} 段/秒，{characters / seconds:.0f} 字/秒）",
+        )
+    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+def _reusable_parts(index_dir: Path, model_id: str) -> dict[str, Path]:
+    """The parts of the present index by file name, when it was built with this model and chunking."""
+    present = _present_manifest(index_dir)
+    if present is None or (present.model, present.chunking_version) != (model_id, CHUNKING_VERSION):
+        return {}
+    return {part: index_dir / PARTS_DIR / part for part in (d.get("part") for d in present.documents) if part}
+
+
+def _taken_over(files: list[_File], reusable: dict[str, Path]) -> dict[str, FilePart]:
+    """The present index's parts of the files unchanged since, by file name (a damaged one is made anew)."""
+    taken: dict[str, FilePart] = {}
+    for file in files:
+        path = reusable.get(part_file(file.name, file.sha256))
+        if path is None:
+            continue
+        try:
+            taken[file.name] = load_part(path, file.path)
+        except IndexCorruptError as error:
+            log.warning("重新读取「%s」：%s", file.name, error)
+    return taken
+
+
+def _read_new(files: list[_File], progress: Progress) -> tuple[dict[str, Catalog], list[dict[str, Any]]]:
+    """Read and parse ``files``: each one's own catalog, and the files skipped."""
+    fresh: dict[str, Catalog] = {}
+    skipped: list[dict[str, Any]] = []
+    todo = files
+    started, characters = time.perf_counter(), 0
+    for k, file in enumerate(todo, start=1):
+        try:
+            source = read_document(file.path, file.name)
+        except UnreadableFileError as error:
+            skipped.append({"name": file.name, "sha256": file.sha256, "size": file.size, "mtime_ns": file.mtime_ns, "reason": str(error)})
+        else:
+            fresh[file.name] = Catalog([source])
+            characters += len(source.text)
+        rate = characters / max(time.perf_counter() - started, 1e-6)
+        progress(0.1 * k / len(todo), f"读取文件 {k}/{len(todo)}（{rate:.0f} 字/秒）：{file.name}")
+    return fresh, skipped
+
+
+def _new_parts(fresh: dict[str, Catalog], embed_model: BaseEmbedding, progress: Progress) -> dict[str, FilePart]:
+    """Embed every chunk and sentence of the freshly read files in one pass; their parts by file name."""
+    texts: list[str] = []
+    for catalog in fresh.values():
+        texts += [_node_for(chunk).get_content(metadata_mode="embed") for chunk in catalog.chunks]
+        texts += [f"{sentence.context}\n{sentence.text}" for sentence in catalog.sentences]
+    chunks = sum(len(c.chunks) for c in fresh.values())
+    sentences = sum(len(c.sentences) for c in fresh.values())
+    progress(0.1, f"{len(fresh)} 个文件待嵌入：{chunks} 个段落，{sentences} 个句子")
+    vectors = _embed(embed_model, texts, progress) if texts else np.zeros((0, 0), dtype=np.float32)
+    parts: dict[str, FilePart] = {}
+    row = 0
+    for name, catalog in fresh.items():
+        n_chunks, n_sentences = len(catalog.chunks), len(catalog.sentences)
+        source = catalog.sources[name]
+        parts[name] = FilePart(
+            source, tuple(catalog.documents), vectors[row : row + n_chunks], vectors[row + n_chunks : row + n_chunks + n_sentences]
+        )
+        row += n_chunks + n_sentences
+    return parts
 
 
 def _build(
-    catalog: Catalog, index_dir: Path, embed_model: BaseEmbedding, model_id: str, warnings: list[str], progress: Progress
+    corpus_dir: Path,
+    files: list[_File],
+    reusable: dict[str, Path] | None,
+    index_dir: Path,
+    embed_model: BaseEmbedding,
+    model_id: str,
+    warnings: list[str],
+    progress: Progress,
 ) -> LoadedIndex:
+    """Build the index of ``files``, taking over the ``reusable`` parts of the present index (by part file name)."""
     import faiss
     from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.vector_stores.faiss import FaissVectorStore
 
+    present = _present_manifest(index_dir)
+    taken = _taken_over(files, reusable or {})
+    fresh, skipped = _read_new([file for file in files if file.name not in taken], progress)
+    made = _new_parts(fresh, embed_model, progress)
+    parts = [made.get(file.name) or taken[file.name] for file in files if file.name in made or file.name in taken]
+    warnings = warnings + [f"跳过「{s['name']}」：{s['reason']}" for s in skipped]
+    warnings += [f"「{part.source.name}」{note}" for part in parts for note in part.source.warnings]
+    if not parts:
+        raise no_readable_files(corpus_dir, len(skipped))
+    catalog = Catalog([part.source for part in parts], [d for part in parts for d in part.documents])
     if not catalog.chunks:
         raise IndexBuildError("语料中没有可以建立索引的文字")
-    progress(0.05, f"{len(catalog.sources)} 个文件，{len(catalog.documents)} 篇文档，{len(catalog.chunks)} 个段落，{len(catalog.sentences)} 个句子")
+    chunk_vectors = np.concatenate([part.chunk_vectors for part in parts])
+    sentence_vectors = np.concatenate([part.sentence_vectors for part in parts])
+    if (len(chunk_vectors), len(sentence_vectors)) != (len(catalog.chunks), len(catalog.sentences)):
+        raise IndexBuildError("文件部分与语料的段落数不符，请用 --force 重建索引")
+    progress(0.95, f"{len(catalog.sources)} 个文件，{len(catalog.documents)} 篇文档，{len(catalog.chunks)} 个段落，{len(catalog.sentences)} 个句子")
     nodes = [_node_for(chunk) for chunk in catalog.chunks]
-    total = len(nodes) + len(catalog.sentences)
-    texts = [node.get_content(metadata_mode="embed") for node in nodes]
-    for node, vector in zip(nodes, _embed(embed_model, texts, progress, 0, total)):
+    for node, vector in zip(nodes, chunk_vectors.tolist()):
         node.embedding = vector
-    sentence_texts = [f"{sentence.context}\n{sentence.text}" for sentence in catalog.sentences]
-    sentence_vectors = np.asarray(_embed(embed_model, sentence_texts, progress, len(nodes), total), dtype=np.float32)
-    dimension = len(nodes[0].embedding)
+    dimension = chunk_vectors.shape[1]
     vector_store = FaissVectorStore(faiss_index=faiss.IndexFlatIP(dimension))
     storage = StorageContext.from_defaults(vector_store=vector_store)
     index = VectorStoreIndex(nodes, storage_context=storage, embed_model=embed_model)
-    manifest = _manifest_for(catalog, model_id, dimension)
-    _persist_atomically(storage, sentence_vectors, manifest, index_dir)
+    manifest = _manifest_for(parts, skipped, files, catalog, model_id, dimension)
+    _persist_atomically(storage, sentence_vectors, manifest, parts, set(made), reusable or {}, index_dir)
     progress(1.0, "索引已写入")
-    return LoadedIndex(index, catalog, sentence_vectors, manifest, index_dir, None, warnings)
+    changes = _changes(present, files)
+    for message in warnings:
+        log.warning("%s", message)
+    return LoadedIndex(index, catalog, sentence_vectors, manifest, index_dir, None, warnings, changes)
 
 
-def _persist_atomically(storage: Any, sentence_vectors: np.ndarray, manifest: Manifest, index_dir: Path) -> None:
-    """Write into a fresh sibling folder, then swap it in: a crash never leaves a half-written index."""
+def _manifest_for(
+    parts: list[FilePart], skipped: list[dict[str, Any]], files: list[_File], catalog: Catalog, model_id: str, dimension: int
+) -> Manifest:
+    listed = {file.name: file for file in files}
+    sections: dict[str, int] = {}
+    for document in catalog.documents:
+        sections[document.file] = sections.get(document.file, 0) + len(document.sections)
+    documents = []
+    for part in parts:
+        source, file = part.source, listed[part.source.name]
+        documents.append({
+            "name": source.name, "encoding": source.encoding, "sha256": source.fingerprint, "size": file.size,
+            "mtime_ns": file.mtime_ns, "sections": sections.get(source.name, 0),
+            "part": part_file(source.name, source.fingerprint),
+        })
+    return Manifest(
+        corpus_fingerprint=corpus_fingerprint([(f.name, f.sha256) for f in files]),
+        model=model_id,
+        dimension=dimension,
+        chunking_version=CHUNKING_VERSION,
+        built_at=time.time(),
+        documents=documents,
+        chunks=len(catalog.chunks),
+        sentences=len(catalog.sentences),
+        skipped=skipped,
+    )
+
+
+def _changes(present: Manifest | None, files: list[_File]) -> IndexChanges:
+    """What ``files`` add, change and remove with respect to the ``present`` index's files."""
+    before = {} if present is None else {e["name"]: e["sha256"] for e in [*present.documents, *present.skipped]}
+    now = [file.name for file in files]
+    added = [name for name in now if name not in before]
+    changed = [f.name for f in files if f.name in before and before[f.name] != f.sha256]
+    removed = [name for name in before if name not in set(now)]
+    unchanged = [f.name for f in files if before.get(f.name) == f.sha256]
+    return IndexChanges(added, changed, removed, unchanged)
+
+
+def _persist_atomically(
+    storage: Any,
+    sentence_vectors: np.ndarray,
+    manifest: Manifest,
+    parts: list[FilePart],
+    made: set[str],
+    reusable: dict[str, Path],
+    index_dir: Path,
+) -> None:
+    """Write into a fresh sibling folder, then swap it in: a crash never leaves a half-written index. Parts taken
+    over from the present index are hard-linked (copied where links are not possible), new ones written."""
     try:
         index_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
     except OSError as error:
         raise IndexBuildError(f"无法写入索引文件夹 {index_dir}：{_reason(error)}") from error
     try:
+        (staging / PARTS_DIR).mkdir()
+        for part in parts:
+            if part.source.name in made:
+                save_part(staging / PARTS_DIR, part)
+            else:
+                _link_or_copy(reusable[part_file(part.source.name, part.source.fingerprint)], staging / PARTS_DIR)
         storage.persist(persist_dir=str(staging))
         np.save(staging / SENTENCE_VECTORS, sentence_vectors)
         (staging / MANIFEST_NAME).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=1), encoding="utf-8")
@@ -304,6 +486,13 @@ def _persist_atomically(storage: Any, sentence_vectors: np.ndarray, manifest: Ma
         raise IndexBuildError(f"无法写入索引文件夹 {index_dir}：{_reason(error)}；原有索引未改动。") from error
 
 
+def _link_or_copy(source: Path, folder: Path) -> None:
+    try:
+        os.link(source, folder / source.name)
+    except OSError:
+        shutil.copyfile(source, folder / source.name)
+
+
 def _reason(error: Exception) -> str:
     """The first line of what went wrong (an OS error's own words; faiss's errors run to many lines)."""
     if isinstance(error, OSError) and error.strerror:
@@ -311,11 +500,19 @@ def _reason(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def _load(index_dir: Path, embed_model: BaseEmbedding, catalog: Catalog, warnings: list[str]) -> LoadedIndex:
+def _load(index_dir: Path, embed_model: BaseEmbedding, files: list[_File], warnings: list[str]) -> LoadedIndex:
     from llama_index.core import StorageContext, load_index_from_storage
     from llama_index.vector_stores.faiss import FaissVectorStore
 
     manifest = read_manifest(index_dir)
+    paths = {file.name: file.path for file in files}
+    try:
+        parts = [load_part(index_dir / PARTS_DIR / entry["part"], paths[entry["name"]]) for entry in manifest.documents]
+    except (KeyError, TypeError) as error:
+        raise IndexCorruptError(f"清单与语料文件不符（{error}）") from error
+    catalog = Catalog([part.source for part in parts], [d for part in parts for d in part.documents])
+    warnings = warnings + [f"跳过「{s['name']}」：{s['reason']}" for s in manifest.skipped]
+    warnings += [f"「{part.source.name}」{note}" for part in parts for note in part.source.warnings]
     try:
         vector_store = FaissVectorStore.from_persist_dir(str(index_dir))
         storage = StorageContext.from_defaults(vector_store=vector_store, persist_dir=str(index_dir))
@@ -334,4 +531,6 @@ def _load(index_dir: Path, embed_model: BaseEmbedding, catalog: Catalog, warning
         )
     if stored != set(catalog.by_id):
         raise IndexCorruptError("索引的节点与语料的段落不符")
+    for message in warnings:
+        log.warning("%s", message)
     return LoadedIndex(index, catalog, sentence_vectors, manifest, index_dir, None, warnings)

@@ -1,0 +1,59 @@
+"""A file's share of the index, computed once per file content: its read text, its documents, and the vectors of
+its chunks and sentences.
+
+Parts are kept in the index folder under a key of the file's name and bytes, so a rebuild re-reads and
+re-embeds only the files added or changed since; the rest are taken over as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import IndexCorruptError
+from ..schema import Document, SourceDocument
+
+PARTS_DIR = "files"
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """What one file adds to the index: ``chunk_vectors`` has a row per chunk of ``documents`` and
+    ``sentence_vectors`` a row per sentence, both in the order ``Catalog`` lists them for this file alone."""
+
+    source: SourceDocument
+    documents: tuple[Document, ...]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+
+
+def part_file(name: str, fingerprint: str) -> str:
+    """The file name of the part of the corpus file ``name`` whose bytes hash to ``fingerprint``."""
+    return hashlib.sha256(f"{name}\0{fingerprint}".encode("utf-8")).hexdigest()[:32] + ".pkl"
+
+
+def save_part(folder: Path, part: FilePart) -> str:
+    """Write ``part`` into ``folder`` (a staging folder no reader sees yet); its file name."""
+    name = part_file(part.source.name, part.source.fingerprint)
+    with open(folder / name, "wb") as file:
+        pickle.dump(part, file, protocol=pickle.HIGHEST_PROTOCOL)
+    return name
+
+
+def load_part(path: Path, source_path: Path) -> FilePart:
+    """The part at ``path``, its document pointed at ``source_path`` (where the file is now);
+    ``IndexCorruptError`` when it is missing or unreadable."""
+    try:
+        with open(path, "rb") as file:
+            part = pickle.load(file)
+    except FileNotFoundError as error:
+        raise IndexCorruptError(f"缺少文件部分 {path.name}") from error
+    except Exception as error:  # pickle raises many kinds on damaged bytes
+        raise IndexCorruptError(f"文件部分 {path.name} 无法读取（{type(error).__name__}）") from error
+    if not isinstance(part, FilePart):
+        raise IndexCorruptError(f"文件部分 {path.name} 内容不对")
+    return replace(part, source=replace(part.source, path=source_path))
