@@ -141,3 +141,13 @@ def test_a_file_name_that_is_not_utf8_is_indexed_and_answered(tmp_path):
     result = _run("ask", "--corpus", str(corpus), "忻州开发区新建厂房多少？", index_dir=tmp_path / "index")
     assert result.returncode == 0, result.stderr
     assert "5万平方米" in result.stdout and "忻州.txt" in result.stdout
+
+
+def test_a_citation_of_a_paged_file_names_its_page():
+    from policy_qa.cli import _format_answer
+    from policy_qa.schema import Answer, Citation
+
+    quote = "建成标准化厂房37.9万平方米。"
+    citations = [Citation(1, "公报.pdf", "临汾市 › 成绩", quote, 10, 26, 40, page=3), Citation(2, "公报.txt", "晋城市", quote, 0, 16, 7)]
+    text = _format_answer(Answer("建了多少？", "37.9万平方米[1][2]。", False, citations))
+    assert "公报.pdf 第 3 页:40  (字符 10–26)" in text and "公报.txt:7  (字符 0–16)" in text

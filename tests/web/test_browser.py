@@ -3,6 +3,9 @@ highlighted in its section; follow-ups; errors; upload; the LLM-down fallback; n
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from ..conftest import SECOND_BULLETIN
@@ -104,7 +107,7 @@ def test_bad_upload_changes_nothing_then_a_good_one_is_searchable(page, server, 
     assert "语料库和索引均未改动" in page.locator("#corpus-status").inner_text()
     assert "1 个文件" in summary.inner_text() and not (server.corpus / binary.name).exists()
 
-    bulletin = next(SECOND_BULLETIN.iterdir())
+    bulletin = _as_pdf(next(SECOND_BULLETIN.iterdir()), tmp_path)
     page.set_input_files("#upload input[type=file]", str(bulletin))
     page.locator("#corpus-status").get_by_text("已加入").wait_for(timeout=120_000)
     assert "2 个文件" in summary.inner_text() and bulletin.name in page.locator("#documents").inner_text()
@@ -114,8 +117,22 @@ def test_bad_upload_changes_nothing_then_a_good_one_is_searchable(page, server, 
     ask(page, "云岭县企业开办时间压缩到了多少？", 1)
     assert "0.5个工作日" in last_answer(page)
     page.locator("#chat a.cite").first.click()
-    assert bulletin.name in page.locator("#src-1-1 .where").inner_text()
-    page.screenshot(path=artifacts / "06-uploaded-bulletin-answer.png")
+    assert page.locator("#src-1-1 .where").inner_text() == f"{bulletin.name} · 第 1 页"
+    image = page.locator("#src-1-1 .page-image img")
+    image.wait_for()
+    assert page.locator("#src-1-1 .page-image summary").inner_text() == "原页：第 1 页（引文已标出）"
+    assert image.evaluate("e => e.complete && e.naturalWidth") > 800, "the page is rendered, not a broken image"
+    page.screenshot(path=artifacts / "06-uploaded-pdf-answer-with-its-page.png")
+
+
+def _as_pdf(text_file: Path, folder: Path) -> Path:
+    """``text_file`` written as a PDF by LibreOffice, as an office would upload it."""
+    profile = (folder / "lo-profile").as_uri()
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation={profile}", "--convert-to", "pdf", "--outdir", str(folder), str(text_file)],
+        check=True, capture_output=True, timeout=120,
+    )
+    return folder / f"{text_file.stem}.pdf"
 
 
 def test_reindex_button_rebuilds_and_the_page_keeps_answering(page):

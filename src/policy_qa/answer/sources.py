@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import PolicyQAError
 from ..schema import Citation, Passage
+from ..text.page_images import page_image
 from ..text.repair import ITEM_MARKER
 from ..text.tokens import years
 
@@ -29,7 +30,8 @@ class SourceView:
     """A section's text with the span ``[highlight_start, highlight_end)`` to highlight (none for a passage).
 
     ``line_start``/``line_end`` are the section's lines in the file's text, ``page_start``/``page_end`` its
-    pages in a paged format (else ``None``).
+    pages in a paged format (else ``None``); ``page_image`` is a JPEG of a PDF citation's page with its quote
+    highlighted.
     """
 
     document: str
@@ -41,6 +43,8 @@ class SourceView:
     line_end: int
     page_start: int | None = None
     page_end: int | None = None
+    page_image: bytes | None = None
+    page: int | None = None
 
     @property
     def place(self) -> str:
@@ -86,7 +90,17 @@ def source_view(item: Citation | Passage, catalog: Catalog) -> SourceView:
         line_end=section.line_end,
         page_start=section.page_start,
         page_end=section.page_end,
+        page_image=_page_image(item, catalog),
+        page=item.page,
     )
+
+
+def _page_image(item: Citation | Passage, catalog: Catalog) -> bytes | None:
+    """A citation's PDF page with its quote highlighted (``None`` for a passage and other formats)."""
+    source = catalog.sources[item.document]
+    if not isinstance(item, Citation) or item.page is None or source.path.suffix.lower() != ".pdf":
+        return None
+    return page_image(source.path, item.page, item.quote)
 
 
 def _range(unit: str, first: int, last: int) -> str:

@@ -7,6 +7,7 @@ the page's script (``style.SCRIPT``) marks the clicked card and scrolls it into 
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from datetime import datetime
@@ -89,7 +90,18 @@ def _card(view: SourceView, anchor: str | None, badge: str) -> str:
     badge_html = f'<span class="badge">{badge}</span>' if badge else ""
     return (
         f'<article class="source"{anchor_attr}><header>{badge_html}<span class="path">{escape(view.section)}</span></header>'
-        f'<p class="where">{escape(view.document)} · {view.place}</p><p class="section-text">{body}</p></article>'
+        f'<p class="where">{escape(view.document)} · {view.place}</p><p class="section-text">{body}</p>{_page_image(view)}</article>'
+    )
+
+
+def _page_image(view: SourceView) -> str:
+    """The cited page as an image with the quote highlighted, folded open under the text (PDF citations)."""
+    if not view.page_image:
+        return ""
+    data = base64.b64encode(view.page_image).decode("ascii")
+    return (
+        f'<details class="page-image" open><summary>原页：第 {view.page} 页（引文已标出）</summary>'
+        f'<img src="data:image/jpeg;base64,{data}" alt="第 {view.page} 页"></details>'
     )
 
 

@@ -37,6 +37,8 @@ CSS = """
 .sources .badge { color: #fff; background: #2563eb; border-radius: 4px; padding: 0 0.4rem; margin-right: 0.4rem; }
 .sources .where { color: var(--body-text-color-subdued); font-size: 0.85em; margin: 0.15rem 0 0.4rem; }
 .sources .section-text { white-space: pre-wrap; line-height: 1.85; font-size: 15px; margin: 0; }
+.sources .page-image summary { cursor: pointer; font-size: 13px; margin-top: 8px; }
+.sources .page-image img { width: 100%; border: 1px solid #d0d7de; margin-top: 6px; }
 .sources mark { background: #ffe066; color: #1f2937; padding: 0.1rem 0; border-radius: 2px; font-weight: 600; }
 .sources .source.active mark { background: #ffd43b; box-shadow: 0 0 0 2px #f59f00; }
 .sources details.uncited > summary { cursor: pointer; color: var(--body-text-color-subdued); margin: 0.4rem 0; }
