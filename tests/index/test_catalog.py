@@ -44,3 +44,17 @@ def test_node_ids_change_with_the_heading_path(catalog):
     chunk = catalog.chunks[3]
     renamed = replace(chunk, section=replace(chunk.section, heading_path=("别的名字", *chunk.section.heading_path[1:])))
     assert node_id(renamed) != node_id(chunk)
+
+
+def test_catalogs_of_single_files_join_into_the_catalog_of_all():
+    from ..conftest import SECOND_BULLETIN
+
+    sources = read_corpus(CORPUS)[0] + read_corpus(SECOND_BULLETIN)[0]
+    whole = Catalog(sources)
+    joined = Catalog.joined([Catalog([source]) for source in sources])
+    assert joined.sentences == whole.sentences and [s.number for s in joined.sentences] == list(range(len(whole.sentences)))
+    assert joined.chunks == whole.chunks and list(joined.by_id) == list(whole.by_id)
+    assert joined.names == whole.names
+    for chunk in whole.chunks:
+        assert joined.sentences_of(chunk) == whole.sentences_of(chunk)
+        assert joined.document_of(chunk) == whole.document_of(chunk)

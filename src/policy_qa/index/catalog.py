@@ -8,7 +8,7 @@ nothing downstream reads metadata by string key.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from ..schema import Chunk, Document, Section, SourceDocument
@@ -51,12 +51,9 @@ def node_id(chunk: Chunk) -> str:
 class Catalog:
     """Documents, chunks (in corpus order) and their sentences, with lookups by node id."""
 
-    def __init__(self, sources: list[SourceDocument], documents: list[Document] | None = None) -> None:
-        """The catalog of ``sources``, parsed here unless their ``documents`` (in the same order) are given."""
+    def __init__(self, sources: list[SourceDocument]) -> None:
         self.sources = {source.name: source for source in sources}
-        if documents is None:
-            documents = [document for source in sources for document in parse_documents(source)]
-        self.documents: list[Document] = documents
+        self.documents: list[Document] = [document for source in sources for document in parse_documents(source)]
         self.chunks: list[Chunk] = [
             chunk for document in self.documents for chunk in chunk_sections(list(document.sections), CHUNK_MAX_CHARS)
         ]
@@ -74,6 +71,28 @@ class Catalog:
                 own.append(seen[key])
             self._sentences[node_id(chunk)] = tuple(own)
         self._document_of = self._documents_by_chunk()
+
+    @classmethod
+    def joined(cls, catalogs: list[Catalog]) -> Catalog:
+        """One catalog of the files of ``catalogs`` (each built alone), in their order; sentences renumbered.
+
+        Nothing is parsed again: the parts of an index are joined this way at every load.
+        """
+        joined = cls.__new__(cls)
+        joined.sources = {name: source for catalog in catalogs for name, source in catalog.sources.items()}
+        joined.documents = [document for catalog in catalogs for document in catalog.documents]
+        joined.chunks = [chunk for catalog in catalogs for chunk in catalog.chunks]
+        joined.by_id = {node: chunk for catalog in catalogs for node, chunk in catalog.by_id.items()}
+        joined.sentences = []
+        joined._sentences = {}
+        joined._document_of = {}
+        for catalog in catalogs:
+            offset = len(joined.sentences)
+            joined.sentences += [replace(sentence, number=offset + sentence.number) for sentence in catalog.sentences]
+            for node, own in catalog._sentences.items():
+                joined._sentences[node] = tuple(joined.sentences[offset + sentence.number] for sentence in own)
+            joined._document_of.update(catalog._document_of)
+        return joined
 
     def _documents_by_chunk(self) -> dict[str, Document]:
         """Each chunk's document, found by file and offset."""

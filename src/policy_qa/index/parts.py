@@ -1,5 +1,5 @@
-"""A file's share of the index, computed once per file content: its read text, its documents, and the vectors of
-its chunks and sentences.
+"""A file's share of the index, computed once per file content: its catalog (read text, documents, chunks,
+sentences) and the vectors of its chunks and sentences.
 
 Parts are kept in the index folder under a key of the file's name and bytes, so a rebuild re-reads and
 re-embeds only the files added or changed since; the rest are taken over as they are.
@@ -15,20 +15,25 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IndexCorruptError
-from ..schema import Document, SourceDocument
+from ..schema import SourceDocument
+from .catalog import Catalog
 
 PARTS_DIR = "files"
 
 
 @dataclass(frozen=True)
 class FilePart:
-    """What one file adds to the index: ``chunk_vectors`` has a row per chunk of ``documents`` and
-    ``sentence_vectors`` a row per sentence, both in the order ``Catalog`` lists them for this file alone."""
+    """What one file adds to the index: the ``catalog`` of that file alone, ``chunk_vectors`` with a row per
+    chunk and ``sentence_vectors`` a row per sentence, in the catalog's order."""
 
-    source: SourceDocument
-    documents: tuple[Document, ...]
+    catalog: Catalog
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
+
+    @property
+    def source(self) -> SourceDocument:
+        (source,) = self.catalog.sources.values()
+        return source
 
 
 def part_file(name: str, fingerprint: str) -> str:
@@ -54,6 +59,8 @@ def load_part(path: Path, source_path: Path) -> FilePart:
         raise IndexCorruptError(f"缺少文件部分 {path.name}") from error
     except Exception as error:  # pickle raises many kinds on damaged bytes
         raise IndexCorruptError(f"文件部分 {path.name} 无法读取（{type(error).__name__}）") from error
-    if not isinstance(part, FilePart):
+    if not isinstance(part, FilePart) or len(part.catalog.sources) != 1:
         raise IndexCorruptError(f"文件部分 {path.name} 内容不对")
-    return replace(part, source=replace(part.source, path=source_path))
+    source = part.source
+    part.catalog.sources[source.name] = replace(source, path=source_path)
+    return part

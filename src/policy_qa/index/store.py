@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when ingestion, repair, structure or chunking change what goes into the index.
-CHUNKING_VERSION = "6"
+CHUNKING_VERSION = "7"
 MANIFEST_NAME = "manifest.json"
 SENTENCE_VECTORS = "sentences.npy"
 EMBED_BATCH = 32
@@ -350,10 +350,7 @@ def _new_parts(fresh: dict[str, Catalog], embed_model: BaseEmbedding, progress: 
     row = 0
     for name, catalog in fresh.items():
         n_chunks, n_sentences = len(catalog.chunks), len(catalog.sentences)
-        source = catalog.sources[name]
-        parts[name] = FilePart(
-            source, tuple(catalog.documents), vectors[row : row + n_chunks], vectors[row + n_chunks : row + n_chunks + n_sentences]
-        )
+        parts[name] = FilePart(catalog, vectors[row : row + n_chunks], vectors[row + n_chunks : row + n_chunks + n_sentences])
         row += n_chunks + n_sentences
     return parts
 
@@ -382,7 +379,7 @@ def _build(
     warnings += [f"「{part.source.name}」{note}" for part in parts for note in part.source.warnings]
     if not parts:
         raise no_readable_files(corpus_dir, len(skipped))
-    catalog = Catalog([part.source for part in parts], [d for part in parts for d in part.documents])
+    catalog = Catalog.joined([part.catalog for part in parts])
     if not catalog.chunks:
         raise IndexBuildError("语料中没有可以建立索引的文字")
     chunk_vectors = np.concatenate([part.chunk_vectors for part in parts])
@@ -510,7 +507,7 @@ def _load(index_dir: Path, embed_model: BaseEmbedding, files: list[_File], warni
         parts = [load_part(index_dir / PARTS_DIR / entry["part"], paths[entry["name"]]) for entry in manifest.documents]
     except (KeyError, TypeError) as error:
         raise IndexCorruptError(f"清单与语料文件不符（{error}）") from error
-    catalog = Catalog([part.source for part in parts], [d for part in parts for d in part.documents])
+    catalog = Catalog.joined([part.catalog for part in parts])
     warnings = warnings + [f"跳过「{s['name']}」：{s['reason']}" for s in manifest.skipped]
     warnings += [f"「{part.source.name}」{note}" for part in parts for note in part.source.warnings]
     try:
