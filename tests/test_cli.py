@@ -26,7 +26,8 @@ def index_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli") / "index"
     result = _run("index", str(CORPUS), index_dir=path)
     assert result.returncode == 0, result.stderr
-    assert "索引已更新（还没有索引）" in result.stdout
+    assert "索引已更新（还没有索引）" in result.stdout and "新增 1 · 改动 0 · 删除 0 · 未变 0 个文件" in result.stdout
+    assert "向量 " in result.stderr and "字/秒" in result.stderr and "100%|" in result.stderr, "the build's bar"
     return path
 
 

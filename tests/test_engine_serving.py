@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from policy_qa import PolicyQA, PolicyQAError
+from policy_qa.errors import IndexBuildError
 from policy_qa.index.store import load_or_build, read_manifest
 from policy_qa.models.llm_client import LLMSettings
 from policy_qa.settings import EngineSettings
 
-from .conftest import SECOND_BULLETIN
+from .conftest import DOCUMENT, SECOND_BULLETIN
 
 QUESTION = "临汾标准化厂房建了多少？"
 SECOND_QUESTION = "云岭县企业开办时间压缩到了多少？"
@@ -182,3 +183,27 @@ def test_questions_asked_during_a_reindex_are_answered_from_the_old_index(writab
     assert answered >= 1
     assert result["info"].built_at > built_before and result["info"].rebuilt_because == "要求重建"
     assert "37.9" in writable.ask(QUESTION).text
+
+
+def test_a_removed_document_is_no_longer_answered_and_a_failed_removal_puts_it_back(writable, corpus_copy, monkeypatch):
+    source = next(SECOND_BULLETIN.iterdir())
+    writable.add_documents([source])
+    assert "0.5个工作日" in writable.ask(SECOND_QUESTION).text
+    with pytest.raises(PolicyQAError, match="没有文件「不存在.txt」"):
+        writable.remove_documents([source.name, "不存在.txt"])
+    assert (corpus_copy / source.name).exists()
+
+    def failing(*args, **kwargs):
+        raise IndexBuildError("磁盘已满")
+
+    monkeypatch.setattr("policy_qa.engine.load_or_build", failing)
+    with pytest.raises(IndexBuildError):
+        writable.remove_documents([source.name])
+    assert (corpus_copy / source.name).read_bytes() == source.read_bytes(), "a failed removal loses nothing"
+    assert "0.5个工作日" in writable.ask(SECOND_QUESTION).text
+    monkeypatch.undo()
+
+    info = writable.remove_documents([source.name])
+    assert not (corpus_copy / source.name).exists() and [p.name for p in corpus_copy.iterdir()] == [DOCUMENT]
+    assert [d["name"] for d in info.documents] == [DOCUMENT] and info.changes.removed == [source.name]
+    assert "0.5个工作日" not in writable.ask(SECOND_QUESTION).text

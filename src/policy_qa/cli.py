@@ -78,15 +78,40 @@ def _engine(args: argparse.Namespace, *, rebuild: bool = False, top_k: int | Non
 
     corpus = getattr(args, "corpus_arg", None) or args.corpus
     llm = _llm_settings(args)
-    return PolicyQA.from_corpus(
-        corpus,
-        answerer=getattr(args, "answerer", "extractive"),
-        index_dir=args.index_dir,
-        embedding_model=args.model,
-        top_k=top_k,
-        rebuild=rebuild,
-        llm=llm,
-    )
+    with _BuildBar() as bar:
+        return PolicyQA.from_corpus(
+            corpus,
+            answerer=getattr(args, "answerer", "extractive"),
+            index_dir=args.index_dir,
+            embedding_model=args.model,
+            top_k=top_k,
+            rebuild=rebuild,
+            llm=llm,
+            progress=bar,
+        )
+
+
+class _BuildBar:
+    """A tqdm bar on stderr for an index build (files read, passages embedded, characters/s), shown only when a
+    build reports progress; a load that builds nothing prints nothing."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=100, file=sys.stderr, bar_format="{percentage:3.0f}%|{bar:20}| {desc}", leave=True)
+        self._bar.set_description_str(message, refresh=False)
+        self._bar.update(round(fraction * 100) - self._bar.n)
+
+    def __enter__(self) -> _BuildBar:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 def _print_stream(engine: PolicyQA, question: str) -> Answer:

@@ -21,7 +21,7 @@ from .answer.scoping import names_in, scopes_for
 from .answer.source_check import SourceCheck
 from .answer.sources import SourceView, candidate_questions, source_view
 from .index.catalog import Catalog
-from .index.corpus_admin import check_uploads, copy_into, remove
+from .index.corpus_admin import check_uploads, copy_into, discard, remove, restore, withdraw
 from .index.embedder import choose_embedding, load_embedding
 from .index.store import IndexChanges, LoadedIndex, Progress, load_or_build
 from .text.ingest import shown
@@ -343,6 +343,22 @@ class PolicyQA:
             except BaseException:
                 remove(copied)
                 raise
+        return self.info()
+
+    def remove_documents(self, names: list[str], progress: Progress | None = None) -> IndexInfo:
+        """Take the corpus files called ``names`` out of the corpus folder and the index (only they are touched).
+
+        Raises ``PolicyQAError`` for a name the corpus does not hold, before anything is changed; when the update
+        fails the files are put back and the previous index keeps serving.
+        """
+        with self._rebuild_lock:
+            moved = withdraw(names, self.settings.corpus_dir)
+            try:
+                self._rebuild(force=False, progress=progress)
+            except BaseException:
+                restore(moved)
+                raise
+            discard(moved)
         return self.info()
 
     def _rebuild(self, *, force: bool, progress: Progress | None) -> None:

@@ -111,6 +111,20 @@ def test_a_refused_upload_is_reported_and_the_corpus_view_is_unchanged(page, mon
     assert status.startswith("⚠ 「x.xls」的格式不支持") and (summary, rows) == before and cleared is None
 
 
+
+def test_deleting_without_a_choice_or_with_a_refused_choice_changes_nothing(page, monkeypatch):
+    before = page.corpus_view()
+    summary, rows, status, _, choices = page.delete([], progress=lambda *a, **k: None)
+    assert status == "请先选择要删除的文件。" and (summary, rows) == before
+
+    def refuse(names, progress=None):
+        raise PolicyQAError("语料库中没有文件「x.pdf」。语料库和索引均未改动。")
+
+    monkeypatch.setattr(page.engine, "remove_documents", refuse)
+    summary, rows, status, _, choices = page.delete(["x.pdf"], progress=lambda *a, **k: None)
+    assert status.startswith("⚠ 语料库中没有文件「x.pdf」") and (summary, rows) == before
+    assert choices.choices == [(row[0], row[0]) for row in rows] and choices.value == []
+
 class _Streaming:
     """An engine that streams two pieces of LLM text, then its verified answer."""
 

@@ -1,4 +1,4 @@
-"""Adding bulletins to the corpus folder: every file checked before the folder is touched, copied in atomically.
+"""Adding files to the corpus folder and taking them out: every file checked before the folder is touched.
 
 A file is accepted when it is of a kind a reader takes (``text.readers.SUFFIXES``), at most ``MAX_UPLOAD_BYTES``
 (``MAX_TEXT_UPLOAD_BYTES`` for text files), reads (the same readers and repair as the corpus), yields at least one section to index, and neither its name nor its bytes are
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +100,50 @@ def copy_into(uploads: list[Upload], corpus_dir: Path) -> list[Path]:
             raise PolicyQAError(f"无法写入语料库文件夹 {corpus_dir}（{error.strerror or error}）。{UNCHANGED}") from error
         copied.append(corpus_dir / upload.name)
     return copied
+
+
+def withdraw(names: list[str], corpus_dir: Path) -> list[tuple[Path, Path]]:
+    """Move the corpus files called ``names`` into a hidden folder of ``corpus_dir`` (skipped by every listing);
+    ``(held, original)`` pairs, for ``restore`` when the update that follows fails, or ``discard`` after it.
+
+    Only names the corpus lists are taken (a name is never read as a path); ``PolicyQAError`` for any other, before
+    anything is moved.
+    """
+    listed = dict((name, path) for path, name in corpus_files(corpus_dir)[0])
+    unknown = [name for name in names if name not in listed]
+    if not names or unknown:
+        raise PolicyQAError(f"语料库中没有文件「{'、'.join(unknown) or '（未选择）'}」。{UNCHANGED}")
+    holding = Path(tempfile.mkdtemp(prefix=".removing-", dir=corpus_dir))
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for k, name in enumerate(dict.fromkeys(names)):
+            held = holding / f"{k}{listed[name].suffix}"
+            os.replace(listed[name], held)
+            moved.append((held, listed[name]))
+    except OSError as error:
+        restore(moved)
+        raise PolicyQAError(f"无法删除「{name}」（{error.strerror or error}）。{UNCHANGED}") from error
+    return moved
+
+
+def restore(moved: list[tuple[Path, Path]]) -> None:
+    """Put files taken out by ``withdraw`` back where they were."""
+    for held, original in moved:
+        with contextlib.suppress(OSError):
+            os.replace(held, original)
+    _drop_holding(moved)
+
+
+def discard(moved: list[tuple[Path, Path]]) -> None:
+    """Delete files taken out by ``withdraw`` for good."""
+    remove([held for held, _ in moved])
+    _drop_holding(moved)
+
+
+def _drop_holding(moved: list[tuple[Path, Path]]) -> None:
+    for folder in {held.parent for held, _ in moved}:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def remove(paths: list[Path]) -> None:

@@ -1,6 +1,6 @@
 """The Gradio page: chat with streamed, cited answers, the source panel, the answer mode and the corpus panel.
 
-It only presents: every question, source, example, mode switch, upload and re-index goes to the one ``PolicyQA``
+It only presents: every question, source, example, mode switch, upload, deletion and re-index goes to the one ``PolicyQA``
 engine, and every failure becomes a friendly message (the traceback goes to the server's log).
 """
 
@@ -147,10 +147,10 @@ class ChatPage:
         info = self.engine.info()
         return render.corpus_summary(info), render.corpus_rows(info)
 
-    def on_load(self) -> tuple[str, str, str, list[list[object]], Any]:
+    def on_load(self) -> tuple[str, str, str, list[list[object]], Any, Any]:
         """What another user may have changed since the page was built: the mode, the corpus, the examples."""
         summary, rows = self.corpus_view()
-        return self.engine.answer_mode, self.mode_note(), summary, rows, self.examples()
+        return self.engine.answer_mode, self.mode_note(), summary, rows, self.examples(), self.file_choices()
 
     def reindex(self, progress: gr.Progress = gr.Progress()) -> tuple[str, list[list[object]], str, Any]:
         """Rebuild the index; answers keep coming from the old one until the new one is ready."""
@@ -163,6 +163,18 @@ class ChatPage:
         names = "、".join(f"「{Path(path).name}」" for path in files)
         done = f"已加入 {names}，现在就可以提问。"
         return (*self._change_corpus(lambda report: self.engine.add_documents(files, progress=report), progress, done), None)
+
+    def delete(self, names: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, list[list[object]], str, Any, Any]:
+        """Take the chosen files out of the corpus and the index; nothing changes when that fails."""
+        if not names:
+            return (*self._change_corpus(None, progress, "请先选择要删除的文件。"), self.file_choices())
+        done = f"已删除 {'、'.join(f'「{name}」' for name in names)}。"
+        change = self._change_corpus(lambda report: self.engine.remove_documents(names, progress=report), progress, done)
+        return (*change, self.file_choices())
+
+    def file_choices(self) -> Any:
+        """The corpus's files to choose from for deletion, none chosen."""
+        return gr.Dropdown(choices=[str(d["name"]) for d in self.engine.info().documents], value=[])
 
     def _change_corpus(self, change, progress: gr.Progress, done: str) -> tuple[str, list[list[object]], str, Any]:
         status = done
@@ -237,6 +249,12 @@ def build_page(engine: PolicyQA, remote: LLMSettings | None = None) -> gr.Blocks
                         label="上传文件（PDF、Word、WPS、网页、OFD、.txt、.md，可多选，单个不超过 50 MB）",
                         file_count="multiple", file_types=list(SUFFIXES), elem_id="upload", scale=3,
                     )
+                with gr.Row():
+                    chosen = gr.Dropdown(
+                        choices=[str(row[0]) for row in rows], value=[], multiselect=True, label="选择要删除的文件",
+                        elem_id="delete-choice", scale=3,
+                    )
+                    delete = gr.Button("删除所选文件", elem_id="delete", variant="stop", scale=1)
                 corpus_status = gr.Markdown(elem_id="corpus-status")
 
         chat_io: dict[str, Any] = dict(
@@ -254,7 +272,10 @@ def build_page(engine: PolicyQA, remote: LLMSettings | None = None) -> gr.Blocks
         corpus_outputs = [corpus_summary, table, corpus_status, examples]
         corpus_io: dict[str, Any] = dict(api_visibility="private", concurrency_id="corpus", concurrency_limit=1)
         reindex.click(page.reindex, outputs=corpus_outputs, **corpus_io)
-        upload.upload(page.upload, inputs=upload, outputs=[*corpus_outputs, upload], **corpus_io)
-        demo.load(page.on_load, outputs=[mode, mode_note, corpus_summary, table, examples], api_visibility="private")
+        upload.upload(page.upload, inputs=upload, outputs=[*corpus_outputs, upload], **corpus_io).then(
+            page.file_choices, outputs=chosen, api_visibility="private"
+        )
+        delete.click(page.delete, inputs=chosen, outputs=[*corpus_outputs, chosen], **corpus_io)
+        demo.load(page.on_load, outputs=[mode, mode_note, corpus_summary, table, examples, chosen], api_visibility="private")
         gr.api(page.ask_api, api_name="ask", concurrency_id="chat", concurrency_limit=CHAT_CONCURRENCY)
     return demo
