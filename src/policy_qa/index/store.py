@@ -321,18 +321,17 @@ def _read_new(files: list[_File], progress: Progress) -> tuple[dict[str, Catalog
     """Read and parse ``files``: each one's own catalog, and the files skipped."""
     fresh: dict[str, Catalog] = {}
     skipped: list[dict[str, Any]] = []
-    todo = files
     started, characters = time.perf_counter(), 0
-    for k, file in enumerate(todo, start=1):
+    for k, file in enumerate(files, start=1):
         try:
-            source = read_document(file.path, file.name)
+            source = read_document(file.path, file.name, file.sha256 or None)
         except UnreadableFileError as error:
             skipped.append({"name": file.name, "sha256": file.sha256, "size": file.size, "mtime_ns": file.mtime_ns, "reason": str(error)})
         else:
             fresh[file.name] = Catalog([source])
             characters += len(source.text)
         rate = characters / max(time.perf_counter() - started, 1e-6)
-        progress(0.1 * k / len(todo), f"读取文件 {k}/{len(todo)}（{rate:.0f} 字/秒）：{file.name}")
+        progress(0.1 * k / len(files), f"读取文件 {k}/{len(files)}（{rate:.0f} 字/秒）：{file.name}")
     return fresh, skipped
 
 

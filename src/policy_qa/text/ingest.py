@@ -30,8 +30,11 @@ KINDS = "PDF、Word（.docx/.doc/.wps）、网页（.html）、OFD、.txt 或 .m
 _MB = 1024 * 1024
 
 
-def read_document(path: Path, name: str) -> SourceDocument:
-    """The repaired document at ``path``, called ``name``; ``UnreadableFileError`` when unusable."""
+def read_document(path: Path, name: str, fingerprint: str | None = None) -> SourceDocument:
+    """The repaired document at ``path``, called ``name``; ``UnreadableFileError`` when unusable.
+
+    ``fingerprint`` is the file's sha256 when the caller has just computed it (else it is computed here).
+    """
     _check_size(path)
     read = read_file(path)
     repaired, origin_lines = repair_text(read.text, read.wrapped)
@@ -42,7 +45,7 @@ def read_document(path: Path, name: str) -> SourceDocument:
         text=fold_variants(repaired),
         written=repaired,
         encoding=read.form,
-        fingerprint=file_sha256(path),
+        fingerprint=fingerprint or file_sha256(path),
         line_runs=line_runs(origin_lines),
         path=path,
         line_pages=read.line_pages,
