@@ -29,6 +29,7 @@ from ..errors import IndexBuildError, IndexCorruptError, UnreadableFileError
 from ..schema import Chunk
 from ..text.ingest import file_sha256, list_corpus, no_readable_files, read_document
 from .catalog import Catalog, node_id
+from .embedder import embed_passages
 from .parts import PARTS_DIR, FilePart, load_part, part_file, save_part
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 CHUNKING_VERSION = "7"
 MANIFEST_NAME = "manifest.json"
 SENTENCE_VECTORS = "sentences.npy"
-EMBED_BATCH = 32
 # How long a second process waits for another's build of the same index before giving up.
 BUILD_LOCK_WAIT_S = 3600.0
 # A build's progress: (fraction done, what it is doing).
@@ -279,20 +279,17 @@ def _node_for(chunk: Chunk) -> TextNode:
 
 
 def _embed(embed_model: BaseEmbedding, texts: list[str], progress: Progress) -> np.ndarray:
-    """Passage vectors of ``texts`` in batches, reporting the texts done and the rate."""
-    vectors: list[list[float]] = []
+    """Passage vectors of ``texts``, reporting the texts done and the rate."""
     started = time.perf_counter()
-    characters = 0
-    for first in range(0, len(texts), EMBED_BATCH):
-        batch = texts[first : first + EMBED_BATCH]
-        vectors += embed_model.get_text_embedding_batch(batch)
-        characters += sum(map(len, batch))
+
+    def report(done: int, characters: int) -> None:
         seconds = max(time.perf_counter() - started, 1e-6)
         progress(
-            0.1 + 0.85 * len(vectors) / len(texts),
-            f"向量 {len(vectors)}/{len(texts)}（{len(vectors) / seconds:.0f} 段/秒，{characters / seconds:.0f} 字/秒）",
+            0.1 + 0.85 * done / len(texts),
+            f"向量 {done}/{len(texts)}（{done / seconds:.0f} 段/秒，{characters / seconds:.0f} 字/秒）",
         )
-    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    return embed_passages(embed_model, texts, report)
 
 
 def _reusable_parts(index_dir: Path, model_id: str) -> dict[str, Path]:
