@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -43,13 +44,29 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
     ask.add_argument("--stream", action="store_true", help="print the LLM's text as it comes, then the verified answer")
     ask.add_argument("--top-k", type=int, default=None, help="sections to retrieve (default 5)")
+    ask.add_argument("--no-server", action="store_true", help="answer in this process even when a `policy-qa serve` of the same corpus is running")
 
     commands.add_parser("info", parents=[common], help="documents, sections, model and index age")
 
-    serve = commands.add_parser("serve", parents=[common, llm], help="the web page (Gradio chat) on 127.0.0.1:7860")
+    keys_file = argparse.ArgumentParser(add_help=False)
+    keys_file.add_argument("--keys", default=None, metavar="FILE", help="API keys file (default: $POLICY_QA_API_KEYS or ~/.cache/policy-qa/api-keys.json)")
+
+    serve = commands.add_parser("serve", parents=[common, llm, keys_file], help="the web page and the HTTP API (/v1, docs at /docs) on 127.0.0.1:7860")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    serve.add_argument("--auth", default=None, metavar="USER:PASSWORD", help="password protection (default: $POLICY_QA_WEB_AUTH, else none)")
+    serve.add_argument("--auth", default=None, metavar="USER:PASSWORD", help="the page's password (default: $POLICY_QA_WEB_AUTH, else none)")
+    serve.add_argument("--kb-name", default=None, help="the knowledge base's name in the API (default: the corpus folder's name)")
+    serve.add_argument("--kb", action="append", default=[], metavar="NAME=DIR", help="several knowledge bases: a name and its corpus folder, each with its default index (repeat; the first one is the page's); instead of --corpus, --index-dir and --kb-name")
+
+    keys = commands.add_parser("keys", help="API keys: add (printed once), list, remove")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    add_key = keys_commands.add_parser("add", parents=[keys_file], help="make a new key and print it (only this once)")
+    add_key.add_argument("name", metavar="NAME", help="who or what the key is for")
+    add_key.add_argument("--kb", action="append", required=True, metavar="NAME", help="a knowledge base the key may use (repeat for several)")
+    add_key.add_argument("--write", action="store_true", help="may also upload, delete and re-index (default: ask and list only)")
+    keys_commands.add_parser("list", parents=[keys_file], help="the keys' names, knowledge bases and rights (never the keys)")
+    remove_key = keys_commands.add_parser("remove", parents=[keys_file], help="delete a key")
+    remove_key.add_argument("name", metavar="NAME")
 
     evaluate = commands.add_parser("eval", parents=[common, llm], help="score the engine on a hand-written QA set")
     evaluate.add_argument("--dataset", default="eval/qa.jsonl", help="QA set, JSON lines (default eval/qa.jsonl)")
@@ -114,11 +131,11 @@ class _BuildBar:
             self._bar.close()
 
 
-def _print_stream(engine: PolicyQA, question: str) -> Answer:
+def _print_stream(items: Iterable[str | Answer]) -> Answer:
     """Print the streamed draft on stderr as it comes; return the final answer (printed on stdout after)."""
     from .schema import Answer
 
-    for item in engine.ask_stream(question):
+    for item in items:
         if isinstance(item, Answer):
             print(file=sys.stderr, flush=True)
             return item
@@ -215,21 +232,80 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """Load the engine once, then serve the page until interrupted."""
-    from .web.server import parse_auth, start
+    """Load the engine once, then serve the page and the API until Ctrl-C or SIGTERM."""
+    from pathlib import Path
+
+    from .api.keys import KeyStore, default_keys_path
+    from .api.registry import KnowledgeBase, KnowledgeBases, check_name
+    from .api.server import ApiServer, check_exposure
+    from .web.server import parse_auth
 
     started = time.perf_counter()
-    auth = parse_auth(args.auth)  # a malformed value fails before the models load
-    engine = _engine(args)
-    demo = start(engine, remote=_llm_settings(args), host=args.host, port=args.port, auth=auth, block=False)
-    print(f"政策公报问答：http://{args.host}:{args.port}  （启动用时 {time.perf_counter() - started:.1f} 秒，Ctrl-C 退出）", flush=True)
+    # Fail fast, before the models load: a malformed password, a bad name, an exposed server with no protection.
+    auth = parse_auth(args.auth)
+    bases = [_kb_spec(spec) for spec in args.kb] or [(check_name(args.kb_name or Path(args.corpus).resolve().name), args.corpus, args.index_dir)]
+    store = KeyStore(Path(args.keys).expanduser() if args.keys else default_keys_path())
+    check_exposure(args.host, store, auth)
+    llm = _llm_settings(args)
+    engines = [_engine(argparse.Namespace(**{**vars(args), "corpus": corpus, "index_dir": index})) for _, corpus, index in bases]
+    kbs = KnowledgeBases([KnowledgeBase(name, engine, llm) for (name, _, _), engine in zip(bases, engines, strict=True)])
+    server = ApiServer(kbs, store, host=args.host, port=args.port, auth=auth, remote=llm)
+    names = "、".join(f"「{name}」" for name, _, _ in bases)
+    print(f"政策公报问答：{server.url}/  API：{server.url}/v1（知识库{names}，文档 {server.url}/docs）"
+          f"  （启动用时 {time.perf_counter() - started:.1f} 秒，Ctrl-C 退出）", flush=True)
     try:
-        demo.block_thread()
+        server.run()
     except KeyboardInterrupt:
         pass
-    finally:
-        demo.close()
     return 0
+
+
+def _kb_spec(spec: str) -> tuple[str, str, str | None]:
+    """``NAME=DIR`` of ``serve --kb``: the name, the corpus folder, and its default index."""
+    from .api.registry import check_name
+
+    name, sep, corpus = spec.partition("=")
+    if not sep or not corpus:
+        raise PolicyQAError(f"--kb 的格式是 名称=语料文件夹，收到的是「{spec}」。")
+    return check_name(name), corpus, None
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .api.keys import KeyStore, default_keys_path
+
+    store = KeyStore(Path(args.keys).expanduser() if args.keys else default_keys_path())
+    if args.keys_command == "add":
+        key = store.add(args.name, args.kb, args.write)
+        print(f"新密钥「{args.name}」（{'读写' if args.write else '只读'}，知识库：{'、'.join(args.kb)}），只显示这一次，请妥善保存：")
+        print(key)
+    elif args.keys_command == "remove":
+        store.remove(args.name)
+        print(f"已删除密钥「{args.name}」。")
+    else:
+        for key in store.keys():
+            print(f"{key.name}\t{'读写' if key.write else '只读'}\t{'、'.join(key.kbs)}")
+    return 0
+
+
+def _answer_from_server(args: argparse.Namespace) -> Answer | None:
+    """The answer of a running ``policy-qa serve`` of the same corpus, index and models, or None when there is
+    none (or it cannot be reached)."""
+    from .api.client import ServerUnavailable, running_server
+    from .settings import EngineSettings
+
+    settings = EngineSettings.resolve(args.corpus, args.index_dir, args.model)
+    client = running_server(settings, _llm_settings(args), args.answerer)
+    if client is None:
+        return None
+    try:
+        if args.stream and not args.json:
+            return _print_stream(client.ask_stream(args.question, args.top_k))
+        return client.ask(args.question, args.top_k)
+    except ServerUnavailable:
+        logging.getLogger("policy_qa").info("the running server could not be reached: answering here")
+        return None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -240,17 +316,21 @@ def _run(args: argparse.Namespace) -> int:
         validate_question(args.question)  # fail fast, before loading any model
         if args.top_k is not None and args.top_k < 1:
             raise InvalidQuestionError("--top-k 必须是正整数。")
-        engine = _engine(args, top_k=args.top_k)
-        if args.stream and not args.json:
-            answer = _print_stream(engine, args.question)
-        else:
-            answer = engine.ask(args.question)
+        answer = None if args.no_server else _answer_from_server(args)
+        if answer is None:
+            engine = _engine(args, top_k=args.top_k)
+            if args.stream and not args.json:
+                answer = _print_stream(engine.ask_stream(args.question))
+            else:
+                answer = engine.ask(args.question)
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else _format_answer(answer))
         return 0
     if args.command == "eval":
         return _evaluate_suite(args) if args.suite else _evaluate(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "keys":
+        return _keys(args)
     engine = _engine(args, rebuild=args.command == "index" and args.force)
     info = engine.info()
     if args.command == "index":
@@ -280,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``policy-qa`` console script."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("policy_qa").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    logging.getLogger("policy_qa").setLevel(logging.INFO if getattr(args, "verbose", False) else logging.WARNING)
     try:
         return _run(args)
     except InvalidQuestionError as error:

@@ -180,8 +180,17 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (used by ``policy-qa ask --json`` and the evaluation)."""
+        """A JSON-ready dict (used by ``policy-qa ask --json``, the evaluation and the HTTP API)."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The answer ``to_dict`` gave (as received from the HTTP API)."""
+        return cls(**{
+            **data,
+            "citations": [Citation(**citation) for citation in data["citations"]],
+            "passages": [Passage(**passage) for passage in data["passages"]],
+        })
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Starting the page: password protection, loopback by default, no connection leaves the machine; the CLI."""
+"""Serving the page: password protection, loopback by default, no connection leaves the machine; the CLI."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from policy_qa import PolicyQA, PolicyQAError
 from policy_qa.cli import main
-from policy_qa.web.server import parse_auth, start
+from policy_qa.web.server import parse_auth
 
 from .conftest import free_port
 
@@ -50,16 +50,21 @@ def test_serve_rejects_a_malformed_password_before_loading_anything(capsys):
     assert "用户名:密码" in capsys.readouterr().err
 
 
-def test_password_protected_page_answers_only_with_the_password_and_connects_nowhere_else(qa):
+def test_password_protected_page_answers_only_with_the_password_and_connects_nowhere_else(qa, tmp_path):
     from gradio_client import Client
+
+    from policy_qa.api.keys import KeyStore
+    from policy_qa.api.registry import KnowledgeBase, KnowledgeBases
+    from policy_qa.api.server import ApiServer
+    from policy_qa.models.llm_client import LLMSettings
 
     global _outside
     _outside = []
-    engine = qa.with_answerer("extractive")
-    port = free_port()
-    demo = start(engine, port=port, auth=("anna", "s3cret"), block=False)
+    kbs = KnowledgeBases([KnowledgeBase("corpus", qa.with_answerer("extractive"), LLMSettings())])
+    server = ApiServer(kbs, KeyStore(tmp_path / "keys.json"), host="127.0.0.1", port=free_port(), auth=("anna", "s3cret"))
+    server.start()
     try:
-        url = f"http://127.0.0.1:{port}/"
+        url = f"{server.url}/"
         with pytest.raises(Exception):
             Client(url, verbose=False)
         login = httpx.post(f"{url}login", data={"username": "anna", "password": "wrong"}, timeout=30)
@@ -72,4 +77,4 @@ def test_password_protected_page_answers_only_with_the_password_and_connects_now
         assert _outside == [], f"connections beyond this machine: {_outside}"
     finally:
         _outside = None
-        demo.close()
+        server.stop()

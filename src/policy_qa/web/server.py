@@ -1,10 +1,13 @@
-"""Starting the page: Gradio's queue, loopback by default, optional password, nothing fetched from the internet."""
+"""The page in a server: Gradio's queue, mounted into the API's FastAPI app (``api/server.py`` serves both),
+optional password, nothing fetched from the internet."""
 
 from __future__ import annotations
 
 import logging
 import os
 from typing import TYPE_CHECKING
+
+import gradio as gr
 
 from ..errors import PolicyQAError
 from ..index.corpus_admin import MAX_UPLOAD_BYTES
@@ -14,7 +17,7 @@ from .page import CHAT_CONCURRENCY, build_page, warm_up_in_background
 from .style import CSS, SCRIPT, theme
 
 if TYPE_CHECKING:
-    import gradio as gr
+    from fastapi import FastAPI
 
     from ..engine import PolicyQA
     from ..models.llm_client import LLMSettings
@@ -38,39 +41,39 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def start(
+def mount(
+    app: FastAPI,
     engine: PolicyQA,
     *,
     remote: LLMSettings | None = None,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     auth: tuple[str, str] | None = None,
-    block: bool = True,
 ) -> gr.Blocks:
-    """Serve the page over ``engine`` at ``http://host:port``; with ``block=False`` return once it is up."""
+    """Mount the page over ``engine`` at ``/`` of ``app``, whose server listens on ``host:port``."""
     if not is_loopback_host(host) and auth is None:
         log.warning("The page listens on %s without a password: anyone who can reach it can ask and upload. "
                     "Set --auth USER:PASSWORD or $%s.", host, AUTH_ENV)
     warm_up_in_background(engine)
     demo = build_page(engine, remote)
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_SIZE)
-    demo.launch(
+    gr.mount_gradio_app(
+        app,
+        demo,
+        "/",
         server_name=host,
         server_port=port,
+        footer_links=["api"],
         auth=LoginCheck(*auth).verify if auth else None,
         auth_message="政策公报问答：请输入用户名和密码。" if auth else None,
-        share=False,
+        show_error=False,
+        max_file_size=MAX_UPLOAD_BYTES,
         ssr_mode=False,
         pwa=False,
         mcp_server=False,
         enable_monitoring=False,
-        show_error=False,
-        footer_links=["api"],
-        max_file_size=MAX_UPLOAD_BYTES,
         theme=theme(),
         css=CSS,
         js=SCRIPT,
-        quiet=True,
-        prevent_thread_lock=not block,
     )
     return demo
