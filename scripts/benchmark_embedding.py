@@ -8,7 +8,7 @@ context. Paths, run interleaved ``--repeats`` times (medians printed; the machin
 - ``old``: the build before ``embed_passages``: batches of 32 in corpus order through llama-index's
   ``HuggingFaceEmbedding.get_text_embedding_batch`` (torch, float32);
 - ``torch``: ``embed_passages`` with the same model (texts sorted by length; same vectors);
-- ``onnx``: ``embed_passages`` with the default ONNX Runtime int8 backend (cosine to torch's printed).
+- ``onnx``: ``embed_passages`` with the ONNX Runtime int8 backend, the `onnx` extra (cosine to torch's printed).
 
 "characters/s" counts the characters embedded (chunk and sentence texts with their headings); "corpus
 characters/s" the characters of the documents read, which every build embeds about two and a half times.
@@ -35,7 +35,7 @@ def corpus_texts(folder: Path, files: int | None, seed: int) -> tuple[list[str],
     number of files read and their characters."""
     from policy_qa.errors import UnreadableFileError
     from policy_qa.index.catalog import Catalog
-    from policy_qa.index.store import _node_for
+    from policy_qa.index.catalog import chunk_passage, sentence_passage
     from policy_qa.text.ingest import corpus_files, read_document
 
     listed, _ = corpus_files(folder)
@@ -48,8 +48,8 @@ def corpus_texts(folder: Path, files: int | None, seed: int) -> tuple[list[str],
         except UnreadableFileError as error:
             print(f"skipped {name}: {error}", file=sys.stderr)
     catalog = Catalog(sources)
-    texts = [_node_for(chunk).get_content(metadata_mode="embed") for chunk in catalog.chunks]
-    texts += [f"{sentence.context}\n{sentence.text}" for sentence in catalog.sentences]
+    texts = [chunk_passage(chunk) for chunk in catalog.chunks]
+    texts += [sentence_passage(sentence) for sentence in catalog.sentences]
     return texts, len(sources), sum(len(source.text) for source in sources)
 
 

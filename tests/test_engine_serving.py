@@ -104,11 +104,19 @@ def test_switching_answer_modes_reuses_the_index_and_reports_a_down_llm(qa):
         engine.set_answerer("oracle")
 
 
-def test_uploaded_bulletin_is_searchable_at_once(writable, corpus_copy):
+def test_uploaded_bulletin_is_searchable_at_once(writable, corpus_copy, monkeypatch):
+    import policy_qa.index.store as store
+
     assert writable.ask(SECOND_QUESTION).refused or "0.5个工作日" not in writable.ask(SECOND_QUESTION).text
     source = next(SECOND_BULLETIN.iterdir())
     steps = []
+
+    def not_from_disk(path, source_path):
+        raise AssertionError(f"the running engine's part of {source_path.name} was read again from disk")
+
+    monkeypatch.setattr(store, "load_part", not_from_disk)  # the files already indexed come from memory
     info = writable.add_documents([source], progress=lambda fraction, message: steps.append(fraction))
+    monkeypatch.undo()
     assert (corpus_copy / source.name).read_bytes() == source.read_bytes()
     assert source.name in [d["name"] for d in info.documents] and any(r.startswith("云岭县") for r in info.reports)
     assert steps == sorted(steps) and steps[-1] == 1.0

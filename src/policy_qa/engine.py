@@ -93,7 +93,7 @@ class PolicyQA:
         extractive = ExtractiveAnswerer(catalog, weights)
         return _Serving(
             loaded=loaded,
-            retriever=HybridRetriever(loaded.index, catalog, self.embed_model, self.settings.top_k),
+            retriever=HybridRetriever(loaded, self.embed_model, self.settings.top_k),
             evidence=EvidenceFinder(catalog, loaded.sentence_vectors, weights),
             extractive=extractive,
             llm=LLMAnswerer(extractive, self._chat_client) if answerer == "llm" else None,
@@ -371,6 +371,7 @@ class PolicyQA:
             self._serving.loaded.manifest.model,
             force=force,
             progress=lambda fraction, message: report(0.9 * fraction, message),
+            serving=self._serving.loaded,
         )
         report(0.9, "载入检索器")
         serving = self._serve(loaded, self.answerer_name)

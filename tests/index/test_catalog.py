@@ -52,9 +52,15 @@ def test_catalogs_of_single_files_join_into_the_catalog_of_all():
     sources = read_corpus(CORPUS)[0] + read_corpus(SECOND_BULLETIN)[0]
     whole = Catalog(sources)
     joined = Catalog.joined([Catalog([source]) for source in sources])
-    assert joined.sentences == whole.sentences and [s.number for s in joined.sentences] == list(range(len(whole.sentences)))
+    spans = [(s.file, s.start, s.end, s.text, s.section) for s in joined.sentences]
+    assert spans == [(s.file, s.start, s.end, s.text, s.section) for s in whole.sentences]
+    # each sentence's vector row is its place in the whole corpus, though numbered within its file
+    rows = list(range(len(whole.sentences)))
+    assert [joined.sentence_row(s) for s in joined.sentences] == [whole.sentence_row(s) for s in whole.sentences] == rows
+    second = [s.number for s in joined.sentences if s.file == sources[1].name]
+    assert second == list(range(len(second)))
     assert joined.chunks == whole.chunks and list(joined.by_id) == list(whole.by_id)
     assert joined.names == whole.names
     for chunk in whole.chunks:
-        assert joined.sentences_of(chunk) == whole.sentences_of(chunk)
+        assert [joined.sentence_row(s) for s in joined.sentences_of(chunk)] == [whole.sentence_row(s) for s in whole.sentences_of(chunk)]
         assert joined.document_of(chunk) == whole.document_of(chunk)

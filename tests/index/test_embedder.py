@@ -27,13 +27,13 @@ def texts() -> list[str]:
     """Real chunk and sentence texts of the corpus as a build embeds them, shuffled, with extremes of length:
     one character, whitespace around, and one far past the 512-token limit."""
     from policy_qa.index.catalog import Catalog
-    from policy_qa.index.store import _node_for
+    from policy_qa.index.catalog import chunk_passage, sentence_passage
     from policy_qa.text.ingest import read_corpus
 
     sources, _ = read_corpus(CORPUS)
     catalog = Catalog(sources)
-    found = [_node_for(chunk).get_content(metadata_mode="embed") for chunk in catalog.chunks[:12]]
-    found += [f"{sentence.context}\n{sentence.text}" for sentence in catalog.sentences[:28]]
+    found = [chunk_passage(chunk) for chunk in catalog.chunks[:12]]
+    found += [sentence_passage(sentence) for sentence in catalog.sentences[:28]]
     found += ["税", "  前后有空格的句子。  ", "\n".join(found[:12]) * 2]
     random.Random(7).shuffle(found)
     return found

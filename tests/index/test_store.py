@@ -73,7 +73,10 @@ def test_an_update_reads_and_embeds_only_the_files_added_or_changed(corpus_copy,
     (corpus_copy / "丙县.md").unlink()
     removed = _build(corpus_copy, index_dir, embedding)
     assert removed.changes.removed == ["丙县.md"] and "丙县.md" not in removed.catalog.sources
-    assert removed.catalog.sentences[-1].number == len(removed.sentence_vectors) - 1
+    assert removed.catalog.sentence_row(removed.catalog.sentences[-1]) == len(removed.sentence_vectors) - 1
+    kept = [k for k, s in enumerate(removed.catalog.sentences) if s.file == bulletin]
+    assert (removed.sentence_vectors[kept] == first.sentence_vectors[unchanged]).all()
+    assert removed.vector_store.client.ntotal == len(removed.catalog.chunks)
 
 
 def test_an_unreadable_file_is_reported_at_every_load_and_read_again_only_when_changed(corpus_copy, tmp_path, embedding):
@@ -105,7 +108,7 @@ def test_changed_model_triggers_a_rebuild(corpus_copy, tmp_path, embedding):
     assert rebuilt.rebuilt_because.startswith("嵌入模型已更换")
 
 
-@pytest.mark.parametrize("victim", ["default__vector_store.json", "docstore.json", "sentences.npy", MANIFEST_NAME])
+@pytest.mark.parametrize("victim", ["chunks.npy", "sentences.npy", "keywords.npz", MANIFEST_NAME])
 def test_corrupt_index_is_detected_and_rebuilt(corpus_copy, tmp_path, embedding, victim, caplog):
     index_dir = tmp_path / "index"
     built = _build(corpus_copy, index_dir, embedding)
@@ -134,7 +137,7 @@ def test_failed_build_leaves_no_staging_folder_and_old_index_intact(corpus_copy,
     def crash(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("llama_index.core.storage.storage_context.StorageContext.persist", crash)
+    monkeypatch.setattr("numpy.save", crash)
     with pytest.raises(IndexBuildError, match="No space left"):
         _build(corpus_copy, index_dir, embedding)
     assert (index_dir / MANIFEST_NAME).read_text(encoding="utf-8") == manifest_before

@@ -15,7 +15,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..index.catalog import Catalog, Sentence
+from ..index.catalog import Catalog, Sentence, chunk_passage
+from ..index.frequency import SubstringFrequency
 from ..schema import Chunk
 from ..settings import TUNING
 from ..text.repair import BYLINE
@@ -81,14 +82,14 @@ class TermWeights:
     """
 
     def __init__(self, catalog: Catalog) -> None:
-        self._texts = [f"{chunk.section.heading}\n{chunk.text}" for chunk in catalog.chunks]
+        self._frequency = SubstringFrequency([chunk_passage(chunk) for chunk in catalog.chunks])
         self._weight = lru_cache(maxsize=65536)(self._compute)
 
     def _compute(self, term: str) -> float:
-        frequency = sum(term in text for text in self._texts)
+        frequency = self._frequency.count(term)
         if frequency == 0 and not is_naming_word(term):
             return TUNING.filler_weight
-        return math.log((len(self._texts) + 1) / (frequency + 0.5)) + 0.1
+        return math.log((self._frequency.size + 1) / (frequency + 0.5)) + 0.1
 
     def __call__(self, term: str) -> float:
         return self._weight(term)
@@ -132,9 +133,10 @@ class EvidenceFinder:
             context = f"{_below_document(chunk)}\n{chunk.text}\n{self._catalog.document_of(chunk).name}"
             titles = set(chunk.section.heading_path)
             for sentence in self._catalog.sentences_of(chunk):
-                if sentence.number in seen or sentence.text.rstrip("。：:") in titles or BYLINE.fullmatch(sentence.text):
+                row = self._catalog.sentence_row(sentence)
+                if row in seen or sentence.text.rstrip("。：:") in titles or BYLINE.fullmatch(sentence.text):
                     continue  # counted already, or a heading or byline: it says where, not what
-                seen.add(sentence.number)
+                seen.add(row)
                 evidence = self._score(
                     question, sentence, chunk, rank, context, weights, total, question_bigrams, query_vector, document_names
                 )
@@ -163,7 +165,7 @@ class EvidenceFinder:
         coverage = covered / total
         uncovered = max((w for t, w in weights.items() if t not in context and _char_share(t, text) < 1), default=0.0)
         overlap = len(question_bigrams & char_bigrams(text)) / (len(question_bigrams) or 1)
-        similarity = float(self._vectors[sentence.number] @ query_vector)
+        similarity = float(self._vectors[self._catalog.sentence_row(sentence)] @ query_vector)
         holds_kind = holds_answer_kind(question.asks, text, question.unit)
         headings = _below_document(chunk)
         intent = intent_of(headings) or intent_of(text)

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: FAISS dense search and jieba-BM25, fused by reciprocal rank, plus heading-path evidence.
+"""Hybrid retrieval: FAISS dense search and jieba-BM25 (``index.keywords``), fused by reciprocal rank, plus
+heading-path evidence.
 
 The question arrives profiled and embedded (``QuestionProfile`` and its e5 vector, computed once); hits are typed
 ``Hit(chunk, score)``. ``HybridRetriever`` is also a llama-index ``BaseRetriever`` for callers that speak
@@ -7,7 +8,6 @@ llama-index.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -15,16 +15,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 from llama_index.core.retrievers import BaseRetriever
 
-from ..index.catalog import Catalog, node_id
+from ..index.catalog import node_id
+from ..index.frequency import SubstringFrequency
 from ..schema import Chunk, Document
 from ..settings import TUNING
 from ..text.tokens import content_terms, segment
 from .question import QuestionProfile, intent_of, profile_question
 
 if TYPE_CHECKING:
-    from llama_index.core import VectorStoreIndex
     from llama_index.core.base.embeddings.base import BaseEmbedding
+
+    from ..index.store import LoadedIndex
     from llama_index.core.schema import NodeWithScore, QueryBundle
+
+
+# How many nearest chunks dense search ranks (all of a corpus up to this size); the rest get no dense rank.
+# Reciprocal-rank fusion gives rank 4096 a weight of 1/(60+4096): nothing that reaches the top few.
+DENSE_DEPTH = 4096
 
 
 @dataclass(frozen=True)
@@ -33,16 +40,6 @@ class Hit:
 
     chunk: Chunk
     score: float
-
-
-def build_bm25(texts: list[str]):
-    """A bm25s index over the jieba tokens of ``texts`` (a text with no token gets a placeholder)."""
-    import bm25s
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-    index = bm25s.BM25()
-    index.index([segment(text) or ["∅"] for text in texts], show_progress=False)
-    return index
 
 
 def _rank(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
@@ -58,22 +55,22 @@ class HybridRetriever(BaseRetriever):
     """Dense + BM25 ranks fused by reciprocal rank, plus credit for question words in the heading path, for
     agreeing on plan versus result, and for belonging to a document the question names."""
 
-    def __init__(self, index: VectorStoreIndex, catalog: Catalog, embed_model: BaseEmbedding, top_k: int) -> None:
+    def __init__(self, loaded: LoadedIndex, embed_model: BaseEmbedding, top_k: int) -> None:
         super().__init__()
+        catalog = loaded.catalog
         self._catalog = catalog
         self._embed_model = embed_model
         self.top_k = top_k
         self._chunks = catalog.chunks
-        position = {node_id(chunk): k for k, chunk in enumerate(self._chunks)}
-        # FAISS row → corpus position of its chunk.
-        self._faiss = index.vector_store.client
-        self._row_position = np.array(
-            [position[node] for _, node in sorted(index.index_struct.nodes_dict.items(), key=lambda kv: int(kv[0]))]
-        )
-        self._bm25 = build_bm25([f"{chunk.section.heading}\n{chunk.text}" for chunk in self._chunks])
-        self._headings = ["".join(chunk.section.heading_path[1:]) for chunk in self._chunks]
+        self._faiss = loaded.vector_store.client  # row k: the catalog's chunk k
+        self._keywords = loaded.keywords
+        # Each chunk's headings below its document, as a row of the distinct ones (which are scored once each).
+        headings = ["".join(chunk.section.heading_path[1:]) for chunk in self._chunks]
+        row = {heading: k for k, heading in enumerate(dict.fromkeys(headings))}
+        self._headings = list(row)
+        self._heading_row = np.fromiter((row[h] for h in headings), dtype=np.int64, count=len(headings))
         self._heading_intents = [intent_of(h) for h in self._headings]
-        self._texts = [chunk.text for chunk in self._chunks]
+        self._frequency = SubstringFrequency([chunk.text for chunk in self._chunks])
         number = {id(document): k for k, document in enumerate(catalog.documents)}
         self._document_number = np.array([number[id(catalog.document_of(chunk))] for chunk in self._chunks])
         self._number = number
@@ -122,21 +119,29 @@ class HybridRetriever(BaseRetriever):
         ]
 
     def _dense_ranks(self, query_vector: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-        similarities, rows = self._faiss.search(query_vector.reshape(1, -1), len(self._chunks))
+        """Ranks of the ``DENSE_DEPTH`` allowed chunks nearest the question (FAISS searches only those allowed)."""
+        import faiss
+
+        params, depth = None, min(len(self._chunks), DENSE_DEPTH)
+        if not allowed.all():
+            rows = np.flatnonzero(allowed)
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+            depth = min(len(rows), DENSE_DEPTH)
+        similarities, rows = self._faiss.search(query_vector.reshape(1, -1), depth, params=params)
         scores = np.zeros(len(self._chunks))
         valid = rows[0] >= 0
-        scores[self._row_position[rows[0][valid]]] = 1.0 + similarities[0][valid]
+        scores[rows[0][valid]] = 1.0 + similarities[0][valid]
         return _rank(scores, allowed)
 
     def _bm25_ranks(self, question: QuestionProfile, allowed: np.ndarray) -> np.ndarray:
         terms = segment(question.text)
         if not terms:
             return np.zeros(len(self._chunks), dtype=np.int64)
-        return _rank(np.asarray(self._bm25.get_scores(terms), dtype=float), allowed)
+        return _rank(self._keywords.scores(terms).astype(float), allowed)
 
     def _is_distinctive(self, term: str) -> bool:
         """Whether few enough chunks use ``term``: 「项目」 in a heading says little, 「要素保障」 a lot."""
-        return sum(term in text for text in self._texts) <= TUNING.distinctive_share * len(self._texts)
+        return self._frequency.count(term) <= TUNING.distinctive_share * self._frequency.size
 
     def _heading_bonus(self, question: QuestionProfile, names: frozenset[str]) -> np.ndarray:
         """Credit for distinctive question words in a chunk's headings below the document (a topic, a year) and
@@ -147,9 +152,9 @@ class HybridRetriever(BaseRetriever):
         ]
         terms += list(question.years)
         total = sum(map(len, terms))
-        bonus = np.zeros(len(self._chunks))
+        bonus = np.zeros(len(self._headings))
         for k, headings in enumerate(self._headings):
             share = sum(len(t) for t in terms if t in headings) / total if total else 0.0
             agrees = question.intent is not None and self._heading_intents[k] == question.intent
             bonus[k] = TUNING.heading_weight * share + TUNING.intent_weight * agrees
-        return bonus
+        return bonus[self._heading_row]

@@ -37,25 +37,22 @@ class _Match:
     end: int
 
 
-def _carriers(name: str, catalog: Catalog) -> list[Document]:
-    """The documents a name stands for: those called exactly that, else those having it as an alias."""
-    exact = [d for d in catalog.documents if d.name == name]
-    return exact or [d for d in catalog.documents if name in d.aliases]
-
-
 def _matches(question: str, catalog: Catalog) -> list[_Match]:
     """Whole-word uses of document names and aliases in ``question``, longest first, none inside another."""
     boundaries = word_boundaries(question)
-    names = dict.fromkeys(name for d in catalog.documents for name in (d.name, *d.aliases) if len(name) >= 2)
+    carriers = catalog.name_carriers
+    longest = catalog.longest_name
+    uses = []  # (the name's place among the catalog's names, start, name): every substring that is a name
+    for start in range(len(question)):
+        for end in range(start + 2, min(len(question), start + longest) + 1):
+            if question[start:end] in carriers:
+                uses.append((carriers[question[start:end]][0], start, question[start:end]))
     found = []
-    for name in names:
-        start = question.find(name)
-        while start >= 0:
-            end = start + len(name)
-            ends_word = end in boundaries or (end < len(question) and question[end] in _ADMIN_SUFFIXES)
-            if start in boundaries and ends_word:
-                found += [_Match(document, name, start, end) for document in _carriers(name, catalog)]
-            start = question.find(name, start + 1)
+    for _, start, name in sorted(uses):
+        end = start + len(name)
+        ends_word = end in boundaries or (end < len(question) and question[end] in _ADMIN_SUFFIXES)
+        if start in boundaries and ends_word:
+            found += [_Match(document, name, start, end) for document in carriers[name][1]]
     found.sort(key=lambda m: -(m.end - m.start))
     kept: list[_Match] = []
     for match in found:
@@ -76,7 +73,7 @@ def scopes_for(question: str, catalog: Catalog) -> list[Scope]:
     named = list({id(m.document): m.document for m in matches}.values())
     if not named:
         return [Scope(None, ())]
-    sure = {id(m.document): m.document for m in matches if len(_carriers(m.name, catalog)) == 1}
+    sure = {id(m.document): m.document for m in matches if len(catalog.name_carriers[m.name][1]) == 1}
     if len(sure) == len(named) and len(named) >= 2:
         return [Scope((document,), (document,), document.name) for document in named]
     if len(sure) == 1 and len(named) == 1:

@@ -8,7 +8,7 @@ nothing downstream reads metadata by string key.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
 from ..schema import Chunk, Document, Section, SourceDocument
@@ -21,8 +21,8 @@ CHUNK_MAX_CHARS = 400
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence of a chunk's section, at ``[start, end)`` of ``file``'s normalised text; ``number`` is its row
-    in the sentence vectors."""
+    """A sentence of a chunk's section, at ``[start, end)`` of ``file``'s normalised text; ``number`` is its place
+    among the sentences of its file (``Catalog.sentence_row`` gives its row in the sentence vectors)."""
 
     number: int
     file: str
@@ -43,6 +43,16 @@ class Sentence:
         return self.section.table_header is not None and not any(stop in self.text for stop in "。！？")
 
 
+def chunk_passage(chunk: Chunk) -> str:
+    """What is embedded and searched of a chunk: its heading path, then its text."""
+    return f"{chunk.section.heading}\n{chunk.text}"
+
+
+def sentence_passage(sentence: Sentence) -> str:
+    """What is embedded of a sentence: what it means in (``Sentence.context``), then the sentence."""
+    return f"{sentence.context}\n{sentence.text}"
+
+
 def node_id(chunk: Chunk) -> str:
     """The id of a chunk's node in the vector store: it changes when the chunk's span or heading path does."""
     return hashlib.sha1(f"{chunk.chunk_id}:{chunk.section.heading}".encode("utf-8")).hexdigest()
@@ -60,6 +70,7 @@ class Catalog:
         self.by_id: dict[str, Chunk] = {node_id(chunk): chunk for chunk in self.chunks}
         self._sentences: dict[str, tuple[Sentence, ...]] = {}
         self.sentences: list[Sentence] = []
+        self._sentence_offset = {source.name: 0 for source in sources}
         seen: dict[tuple[str, int, int], Sentence] = {}
         for chunk in self.chunks:
             own = []
@@ -74,25 +85,29 @@ class Catalog:
 
     @classmethod
     def joined(cls, catalogs: list[Catalog]) -> Catalog:
-        """One catalog of the files of ``catalogs`` (each built alone), in their order; sentences renumbered.
+        """One catalog of the files of ``catalogs`` (each built alone), in their order, sharing their objects.
 
-        Nothing is parsed again: the parts of an index are joined this way at every load.
+        Nothing is parsed or copied again: the parts of an index are joined this way at every load and update.
         """
         joined = cls.__new__(cls)
-        joined.sources = {name: source for catalog in catalogs for name, source in catalog.sources.items()}
-        joined.documents = [document for catalog in catalogs for document in catalog.documents]
-        joined.chunks = [chunk for catalog in catalogs for chunk in catalog.chunks]
-        joined.by_id = {node: chunk for catalog in catalogs for node, chunk in catalog.by_id.items()}
-        joined.sentences = []
-        joined._sentences = {}
-        joined._document_of = {}
+        joined.sources, joined.by_id, joined._sentences, joined._document_of = {}, {}, {}, {}
+        joined.documents, joined.chunks, joined.sentences = [], [], []
+        joined._sentence_offset = {}
         for catalog in catalogs:
-            offset = len(joined.sentences)
-            joined.sentences += [replace(sentence, number=offset + sentence.number) for sentence in catalog.sentences]
-            for node, own in catalog._sentences.items():
-                joined._sentences[node] = tuple(joined.sentences[offset + sentence.number] for sentence in own)
+            for name in catalog.sources:
+                joined._sentence_offset[name] = len(joined.sentences)
+            joined.sources.update(catalog.sources)
+            joined.documents += catalog.documents
+            joined.chunks += catalog.chunks
+            joined.sentences += catalog.sentences
+            joined.by_id.update(catalog.by_id)
+            joined._sentences.update(catalog._sentences)
             joined._document_of.update(catalog._document_of)
         return joined
+
+    def sentence_row(self, sentence: Sentence) -> int:
+        """The row of ``sentence`` in the sentence vectors (the catalog's sentences, in order)."""
+        return self._sentence_offset[sentence.file] + sentence.number
 
     def _documents_by_chunk(self) -> dict[str, Document]:
         """Each chunk's document, found by file and offset."""
@@ -118,6 +133,24 @@ class Catalog:
     def line_of(self, file: str, offset: int) -> int:
         """Original 1-based line of a character of ``file``."""
         return self.sources[file].line_of(offset)
+
+    @cached_property
+    def name_carriers(self) -> dict[str, tuple[int, tuple[Document, ...]]]:
+        """Every document name and alias of two characters or more, with its place in that order and the
+        documents it stands for: those called exactly that, else those having it as an alias."""
+        exact: dict[str, list[Document]] = {}
+        aliased: dict[str, list[Document]] = {}
+        for document in self.documents:
+            exact.setdefault(document.name, []).append(document)
+            for alias in document.aliases:
+                aliased.setdefault(alias, []).append(document)
+        names = dict.fromkeys(name for d in self.documents for name in (d.name, *d.aliases) if len(name) >= 2)
+        return {name: (k, tuple(exact.get(name) or aliased[name])) for k, name in enumerate(names)}
+
+    @cached_property
+    def longest_name(self) -> int:
+        """The length of the longest name or alias in ``name_carriers`` (0 when there is none)."""
+        return max(map(len, self.name_carriers), default=0)
 
     @cached_property
     def names(self) -> list[str]:

@@ -1,7 +1,7 @@
 """A file's share of the index, computed once per file content: its catalog (read text, documents, chunks,
-sentences) and the vectors of its chunks and sentences.
+sentences) and the jieba token counts of its chunks. Its vectors are rows of the index's joined arrays.
 
-Parts are kept in the index folder under a key of the file's name and bytes, so a rebuild re-reads and
+Parts are kept in the index folder under a key of the file's name and bytes, so an update re-reads and
 re-embeds only the files added or changed since; the rest are taken over as they are.
 """
 
@@ -12,23 +12,26 @@ import pickle
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import IndexCorruptError
 from ..schema import SourceDocument
-from .catalog import Catalog
+from .catalog import Catalog, chunk_passage
+from .keywords import TermCounts
 
 PARTS_DIR = "files"
 
 
 @dataclass(frozen=True)
 class FilePart:
-    """What one file adds to the index: the ``catalog`` of that file alone, ``chunk_vectors`` with a row per
-    chunk and ``sentence_vectors`` a row per sentence, in the catalog's order."""
+    """What one file adds to the index: the ``catalog`` of that file alone and its chunks' ``terms``."""
 
     catalog: Catalog
-    chunk_vectors: np.ndarray
-    sentence_vectors: np.ndarray
+    terms: TermCounts
+
+    @classmethod
+    def of(cls, source: SourceDocument) -> FilePart:
+        """Parse, chunk and segment one read file."""
+        catalog = Catalog([source])
+        return cls(catalog, TermCounts.of_texts([chunk_passage(chunk) for chunk in catalog.chunks]))
 
     @property
     def source(self) -> SourceDocument:
@@ -59,7 +62,7 @@ def load_part(path: Path, source_path: Path) -> FilePart:
         raise IndexCorruptError(f"缺少文件部分 {path.name}") from error
     except Exception as error:  # pickle raises many kinds on damaged bytes
         raise IndexCorruptError(f"文件部分 {path.name} 无法读取（{type(error).__name__}）") from error
-    if not isinstance(part, FilePart) or len(part.catalog.sources) != 1:
+    if not isinstance(part, FilePart) or len(part.catalog.sources) != 1 or not isinstance(part.terms, TermCounts):
         raise IndexCorruptError(f"文件部分 {path.name} 内容不对")
     source = part.source
     part.catalog.sources[source.name] = replace(source, path=source_path)

@@ -1,10 +1,12 @@
-"""The persisted index: llama-index nodes in a FAISS vector store, sentence vectors, each file's part, a
-manifest; incremental updates, atomic writes, self-repair.
+"""The persisted index: each file's part (its catalog and words), the joined arrays (chunk vectors, sentence
+vectors, the chunks' term counts, row for row), a manifest; incremental updates, atomic writes, self-repair.
 
 Chunks are embedded for retrieval, and every sentence (under its heading path and, for a table's row, its column
 header) for the evidence stage, which compares each candidate sentence with the question. Both are computed once
-per file content (``parts``): an update reads and embeds only the files added or changed, takes the other files'
-parts over, and writes the whole index into a new folder that replaces the old one in one rename.
+per file content: an update reads, segments and embeds only the files added or changed, takes over the other
+files' parts and their rows of the arrays (a running engine's parts from memory), and writes the index into a new
+folder that replaces the old one in one rename. Opened, the chunk vectors go into a llama-index FAISS store, the
+sentence vectors stay memory-mapped, and BM25 weights are computed from the counts.
 """
 
 from __future__ import annotations
@@ -26,23 +28,24 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from ..errors import IndexBuildError, IndexCorruptError, UnreadableFileError
-from ..schema import Chunk
 from ..text.ingest import file_sha256, list_corpus, no_readable_files, read_document
-from .catalog import Catalog, node_id
+from .catalog import Catalog, chunk_passage, sentence_passage
 from .embedder import embed_passages
+from .keywords import KeywordIndex, TermCounts
 from .parts import PARTS_DIR, FilePart, load_part, part_file, save_part
 
 if TYPE_CHECKING:
-    from llama_index.core import VectorStoreIndex
     from llama_index.core.base.embeddings.base import BaseEmbedding
-    from llama_index.core.schema import TextNode
+    from llama_index.vector_stores.faiss import FaissVectorStore
 
 log = logging.getLogger(__name__)
 
 # Bump when ingestion, repair, structure or chunking change what goes into the index.
-CHUNKING_VERSION = "7"
+CHUNKING_VERSION = "8"
 MANIFEST_NAME = "manifest.json"
+CHUNK_VECTORS = "chunks.npy"
 SENTENCE_VECTORS = "sentences.npy"
+KEYWORDS = "keywords.npz"
 # How long a second process waits for another's build of the same index before giving up.
 BUILD_LOCK_WAIT_S = 3600.0
 # A build's progress: (fraction done, what it is doing).
@@ -86,12 +89,15 @@ class IndexChanges:
 
 @dataclass
 class LoadedIndex:
-    """An index ready to query: the vector index, the typed corpus it holds, one vector per sentence of the
-    catalog (rows in ``Sentence.number`` order), why it was (re)built and what changed, if it was."""
+    """An index ready to query: chunk vectors in a FAISS store and BM25 over the chunks' words (rows in the
+    catalog's chunk order), the typed corpus, one vector per sentence (rows by ``Catalog.sentence_row``), each
+    file's part by part file name, why it was (re)built and what changed, if it was."""
 
-    index: VectorStoreIndex
+    vector_store: FaissVectorStore
+    keywords: KeywordIndex
     catalog: Catalog
     sentence_vectors: np.ndarray
+    parts: dict[str, FilePart]
     manifest: Manifest
     path: Path
     rebuilt_because: str | None
@@ -126,19 +132,22 @@ def load_or_build(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    serving: LoadedIndex | None = None,
 ) -> LoadedIndex:
     """Load the index at ``index_dir`` when it was built from this corpus and model, else update it, reporting
     progress to ``progress``: only files added or changed since are read and embedded (all with ``force``).
+    ``serving``: the index a running engine holds, whose files' parts are taken from memory, not read again.
 
     One process builds an index at a time (an advisory lock beside it); another waits, then loads what the
     first built. Folders a killed build left behind are removed (the old index put back if it was retired).
     """
     listed, warnings = list_corpus(corpus_dir)
+    in_memory = serving.parts if serving is not None else {}
     _tidy(index_dir)
     files = _fingerprinted(listed, _present_manifest(index_dir))
     if not force and _stale_reason(index_dir, files, model_id) is None:
         try:
-            return _load(index_dir, embed_model, files, warnings)
+            return _load(index_dir, files, warnings, in_memory)
         except IndexCorruptError:
             pass
     with _build_lock(index_dir):
@@ -147,12 +156,14 @@ def load_or_build(
         reason = "要求重建" if force else _stale_reason(index_dir, files, model_id)
         if reason is None:  # built by another process while this one waited, or a load that failed above
             try:
-                return _load(index_dir, embed_model, files, warnings)
+                return _load(index_dir, files, warnings, in_memory)
             except IndexCorruptError as error:
                 reason = f"索引已损坏（{error}）"
         log.warning("正在建立索引 %s：%s。", index_dir, reason)
         reusable = None if force else _reusable_parts(index_dir, model_id)
-        loaded = _build(corpus_dir, files, reusable, index_dir, embed_model, model_id, warnings, progress or _log_progress)
+        loaded = _build(
+            corpus_dir, files, reusable, index_dir, embed_model, model_id, warnings, progress or _log_progress, in_memory
+        )
     loaded.rebuilt_because = reason
     return loaded
 
@@ -261,23 +272,6 @@ def _stale_reason(index_dir: Path, files: list[_File], model_id: str) -> str | N
     return None
 
 
-def _node_for(chunk: Chunk) -> TextNode:
-    """A chunk as a llama-index node: its text under its heading path (what is embedded), and where it is."""
-    from llama_index.core.schema import TextNode
-
-    metadata = {"section": chunk.section.heading, "document": chunk.section.document, "start": chunk.start, "end": chunk.end}
-    hidden = [key for key in metadata if key != "section"]
-    return TextNode(
-        id_=node_id(chunk),
-        text=chunk.text,
-        metadata=metadata,
-        excluded_embed_metadata_keys=hidden,
-        excluded_llm_metadata_keys=hidden,
-        metadata_template="{value}",
-        text_template="{metadata_str}\n{content}",
-    )
-
-
 def _embed(embed_model: BaseEmbedding, texts: list[str], progress: Progress) -> np.ndarray:
     """Passage vectors of ``texts``, reporting the texts done and the rate."""
     started = time.perf_counter()
@@ -285,7 +279,7 @@ def _embed(embed_model: BaseEmbedding, texts: list[str], progress: Progress) -> 
     def report(done: int, characters: int) -> None:
         seconds = max(time.perf_counter() - started, 1e-6)
         progress(
-            0.1 + 0.85 * done / len(texts),
+            0.1 + 0.8 * done / len(texts),
             f"向量 {done}/{len(texts)}（{done / seconds:.0f} 段/秒，{characters / seconds:.0f} 字/秒）",
         )
 
@@ -300,12 +294,17 @@ def _reusable_parts(index_dir: Path, model_id: str) -> dict[str, Path]:
     return {part: index_dir / PARTS_DIR / part for part in (d.get("part") for d in present.documents) if part}
 
 
-def _taken_over(files: list[_File], reusable: dict[str, Path]) -> dict[str, FilePart]:
-    """The present index's parts of the files unchanged since, by file name (a damaged one is made anew)."""
+def _taken_over(files: list[_File], reusable: dict[str, Path], in_memory: dict[str, FilePart]) -> dict[str, FilePart]:
+    """The present index's parts of the files unchanged since, by file name: from ``in_memory`` (a running
+    engine's, keyed by part file name) when there, else read (a damaged one is made anew)."""
     taken: dict[str, FilePart] = {}
     for file in files:
-        path = reusable.get(part_file(file.name, file.sha256))
+        key = part_file(file.name, file.sha256)
+        path = reusable.get(key)
         if path is None:
+            continue
+        if key in in_memory:
+            taken[file.name] = in_memory[key]
             continue
         try:
             taken[file.name] = load_part(path, file.path)
@@ -314,9 +313,9 @@ def _taken_over(files: list[_File], reusable: dict[str, Path]) -> dict[str, File
     return taken
 
 
-def _read_new(files: list[_File], progress: Progress) -> tuple[dict[str, Catalog], list[dict[str, Any]]]:
-    """Read and parse ``files``: each one's own catalog, and the files skipped."""
-    fresh: dict[str, Catalog] = {}
+def _read_new(files: list[_File], progress: Progress) -> tuple[dict[str, FilePart], list[dict[str, Any]]]:
+    """Read, parse and segment ``files``: each one's part, and the files skipped."""
+    fresh: dict[str, FilePart] = {}
     skipped: list[dict[str, Any]] = []
     started, characters = time.perf_counter(), 0
     for k, file in enumerate(files, start=1):
@@ -325,30 +324,93 @@ def _read_new(files: list[_File], progress: Progress) -> tuple[dict[str, Catalog
         except UnreadableFileError as error:
             skipped.append({"name": file.name, "sha256": file.sha256, "size": file.size, "mtime_ns": file.mtime_ns, "reason": str(error)})
         else:
-            fresh[file.name] = Catalog([source])
+            fresh[file.name] = FilePart.of(source)
             characters += len(source.text)
         rate = characters / max(time.perf_counter() - started, 1e-6)
         progress(0.1 * k / len(files), f"读取文件 {k}/{len(files)}（{rate:.0f} 字/秒）：{file.name}")
     return fresh, skipped
 
 
-def _new_parts(fresh: dict[str, Catalog], embed_model: BaseEmbedding, progress: Progress) -> dict[str, FilePart]:
-    """Embed every chunk and sentence of the freshly read files in one pass; their parts by file name."""
+@dataclass(frozen=True)
+class _Rows:
+    """Where a file's chunks and sentences are in an index's joined arrays: ``[start, stop)`` of each."""
+
+    chunks: tuple[int, int]
+    sentences: tuple[int, int]
+
+
+def _rows_of(manifest: Manifest) -> dict[str, _Rows]:
+    """Each indexed file's rows, from the counts its manifest entry records (files in manifest order)."""
+    rows, chunk, sentence = {}, 0, 0
+    for entry in manifest.documents:
+        chunks, sentences = entry["chunks"], entry["sentences"]
+        rows[entry["part"]] = _Rows((chunk, chunk + chunks), (sentence, sentence + sentences))
+        chunk, sentence = chunk + chunks, sentence + sentences
+    return rows
+
+
+@dataclass
+class _Arrays:
+    """An index's joined arrays: chunk vectors, sentence vectors and the chunks' term counts, row for row."""
+
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    terms: TermCounts
+
+    @classmethod
+    def read(cls, folder: Path, manifest: Manifest) -> _Arrays:
+        """The arrays in ``folder`` (vectors memory-mapped), checked against ``manifest``; ``IndexCorruptError``."""
+        try:
+            arrays = cls(np.load(folder / CHUNK_VECTORS, mmap_mode="r"), np.load(folder / SENTENCE_VECTORS, mmap_mode="r"),
+                         TermCounts.load(folder / KEYWORDS))
+        except Exception as error:  # numpy and zip raise many kinds on damaged files
+            raise IndexCorruptError(f"{type(error).__name__}: {error}") from error
+        found = (arrays.chunk_vectors.shape, arrays.sentence_vectors.shape, arrays.terms.counts.shape[0])
+        expected = ((manifest.chunks, manifest.dimension), (manifest.sentences, manifest.dimension), manifest.chunks)
+        if found != expected:
+            raise IndexCorruptError(f"向量与词表的行数 {found} 与清单 {expected} 不符")
+        return arrays
+
+    @classmethod
+    def assembled(cls, pieces: list[tuple[_Arrays, _Rows]]) -> _Arrays:
+        """The rows of ``pieces`` in order (runs of consecutive rows are copied in one go)."""
+        runs: list[tuple[_Arrays, _Rows]] = []
+        for arrays, rows in pieces:
+            last = runs[-1] if runs else None
+            if last and last[0] is arrays and last[1].chunks[1] == rows.chunks[0] and last[1].sentences[1] == rows.sentences[0]:
+                runs[-1] = (arrays, _Rows((last[1].chunks[0], rows.chunks[1]), (last[1].sentences[0], rows.sentences[1])))
+            else:
+                runs.append((arrays, rows))
+        return cls(
+            np.concatenate([a.chunk_vectors[slice(*r.chunks)] for a, r in runs]),
+            np.concatenate([a.sentence_vectors[slice(*r.sentences)] for a, r in runs]),
+            TermCounts.joined([a.terms.rows(np.arange(*r.chunks)) for a, r in runs]),
+        )
+
+    def write(self, folder: Path) -> None:
+        np.save(folder / CHUNK_VECTORS, self.chunk_vectors)
+        np.save(folder / SENTENCE_VECTORS, self.sentence_vectors)
+        self.terms.save(folder / KEYWORDS)
+
+
+def _new_arrays(fresh: dict[str, FilePart], embed_model: BaseEmbedding, progress: Progress) -> dict[str, tuple[_Arrays, _Rows]]:
+    """Embed every chunk and sentence of ``fresh`` in one pass; each file's arrays and rows in them."""
     texts: list[str] = []
-    for catalog in fresh.values():
-        texts += [_node_for(chunk).get_content(metadata_mode="embed") for chunk in catalog.chunks]
-        texts += [f"{sentence.context}\n{sentence.text}" for sentence in catalog.sentences]
-    chunks = sum(len(c.chunks) for c in fresh.values())
-    sentences = sum(len(c.sentences) for c in fresh.values())
+    for part in fresh.values():
+        texts += [chunk_passage(chunk) for chunk in part.catalog.chunks]
+        texts += [sentence_passage(sentence) for sentence in part.catalog.sentences]
+    chunks = sum(len(part.catalog.chunks) for part in fresh.values())
+    sentences = sum(len(part.catalog.sentences) for part in fresh.values())
     progress(0.1, f"{len(fresh)} 个文件待嵌入：{chunks} 个段落，{sentences} 个句子")
     vectors = _embed(embed_model, texts, progress) if texts else np.zeros((0, 0), dtype=np.float32)
-    parts: dict[str, FilePart] = {}
+    made: dict[str, tuple[_Arrays, _Rows]] = {}
     row = 0
-    for name, catalog in fresh.items():
-        n_chunks, n_sentences = len(catalog.chunks), len(catalog.sentences)
-        parts[name] = FilePart(catalog, vectors[row : row + n_chunks], vectors[row + n_chunks : row + n_chunks + n_sentences])
+    for name, part in fresh.items():
+        n_chunks, n_sentences = len(part.catalog.chunks), len(part.catalog.sentences)
+        arrays = _Arrays(vectors[row : row + n_chunks], vectors[row + n_chunks : row + n_chunks + n_sentences], part.terms)
+        made[name] = (arrays, _Rows((0, n_chunks), (0, n_sentences)))
         row += n_chunks + n_sentences
-    return parts
+    return made
 
 
 def _build(
@@ -360,17 +422,21 @@ def _build(
     model_id: str,
     warnings: list[str],
     progress: Progress,
+    in_memory: dict[str, FilePart],
 ) -> LoadedIndex:
-    """Build the index of ``files``, taking over the ``reusable`` parts of the present index (by part file name)."""
-    import faiss
-    from llama_index.core import StorageContext, VectorStoreIndex
-    from llama_index.vector_stores.faiss import FaissVectorStore
-
+    """Build the index of ``files``, taking over the ``reusable`` parts of the present index (by part file name)
+    and their rows of its arrays; only the other files are read and embedded."""
     present = _present_manifest(index_dir)
-    taken = _taken_over(files, reusable or {})
+    old_arrays, old_rows = None, {}
+    if reusable and present is not None:
+        try:
+            old_arrays, old_rows = _Arrays.read(index_dir, present), _rows_of(present)
+        except (IndexCorruptError, KeyError) as error:
+            log.warning("索引的向量无法沿用，全部重新嵌入：%s", error)
+    taken = _taken_over(files, reusable or {}, in_memory) if old_arrays is not None else {}
     fresh, skipped = _read_new([file for file in files if file.name not in taken], progress)
-    made = _new_parts(fresh, embed_model, progress)
-    parts = [made.get(file.name) or taken[file.name] for file in files if file.name in made or file.name in taken]
+    made = _new_arrays(fresh, embed_model, progress)
+    parts = [fresh.get(file.name) or taken[file.name] for file in files if file.name in fresh or file.name in taken]
     warnings = warnings + [f"跳过「{s['name']}」：{s['reason']}" for s in skipped]
     warnings += [f"「{part.source.name}」{note}" for part in parts for note in part.source.warnings]
     if not parts:
@@ -378,25 +444,21 @@ def _build(
     catalog = Catalog.joined([part.catalog for part in parts])
     if not catalog.chunks:
         raise IndexBuildError("语料中没有可以建立索引的文字")
-    chunk_vectors = np.concatenate([part.chunk_vectors for part in parts])
-    sentence_vectors = np.concatenate([part.sentence_vectors for part in parts])
-    if (len(chunk_vectors), len(sentence_vectors)) != (len(catalog.chunks), len(catalog.sentences)):
-        raise IndexBuildError("文件部分与语料的段落数不符，请用 --force 重建索引")
-    progress(0.95, f"{len(catalog.sources)} 个文件，{len(catalog.documents)} 篇文档，{len(catalog.chunks)} 个段落，{len(catalog.sentences)} 个句子")
-    nodes = [_node_for(chunk) for chunk in catalog.chunks]
-    for node, vector in zip(nodes, chunk_vectors.tolist()):
-        node.embedding = vector
-    dimension = chunk_vectors.shape[1]
-    vector_store = FaissVectorStore(faiss_index=faiss.IndexFlatIP(dimension))
-    storage = StorageContext.from_defaults(vector_store=vector_store)
-    index = VectorStoreIndex(nodes, storage_context=storage, embed_model=embed_model)
-    manifest = _manifest_for(parts, skipped, files, catalog, model_id, dimension)
-    _persist_atomically(storage, sentence_vectors, manifest, parts, set(made), reusable or {}, index_dir)
+    progress(0.9, f"{len(catalog.sources)} 个文件，{len(catalog.documents)} 篇文档，{len(catalog.chunks)} 个段落，{len(catalog.sentences)} 个句子")
+    pieces = [
+        made[part.source.name] if part.source.name in made
+        else (old_arrays, old_rows[part_file(part.source.name, part.source.fingerprint)])
+        for part in parts
+    ]
+    arrays = _Arrays.assembled(pieces)
+    manifest = _manifest_for(parts, skipped, files, catalog, model_id, arrays.chunk_vectors.shape[1])
+    _persist_atomically(arrays, manifest, parts, set(fresh), reusable or {}, index_dir)
     progress(1.0, "索引已写入")
-    changes = _changes(present, files)
     for message in warnings:
         log.warning("%s", message)
-    return LoadedIndex(index, catalog, sentence_vectors, manifest, index_dir, None, warnings, changes)
+    loaded = _loaded(index_dir, manifest, parts, catalog, warnings)
+    loaded.changes = _changes(present, files)
+    return loaded
 
 
 def _manifest_for(
@@ -413,6 +475,7 @@ def _manifest_for(
             "name": source.name, "encoding": source.encoding, "sha256": source.fingerprint, "size": file.size,
             "mtime_ns": file.mtime_ns, "sections": sections.get(source.name, 0),
             "part": part_file(source.name, source.fingerprint),
+            "chunks": len(part.catalog.chunks), "sentences": len(part.catalog.sentences),
         })
     return Manifest(
         corpus_fingerprint=corpus_fingerprint([(f.name, f.sha256) for f in files]),
@@ -439,8 +502,7 @@ def _changes(present: Manifest | None, files: list[_File]) -> IndexChanges:
 
 
 def _persist_atomically(
-    storage: Any,
-    sentence_vectors: np.ndarray,
+    arrays: _Arrays,
     manifest: Manifest,
     parts: list[FilePart],
     made: set[str],
@@ -461,8 +523,7 @@ def _persist_atomically(
                 save_part(staging / PARTS_DIR, part)
             else:
                 _link_or_copy(reusable[part_file(part.source.name, part.source.fingerprint)], staging / PARTS_DIR)
-        storage.persist(persist_dir=str(staging))
-        np.save(staging / SENTENCE_VECTORS, sentence_vectors)
+        arrays.write(staging)
         (staging / MANIFEST_NAME).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=1), encoding="utf-8")
         retired = index_dir.with_name(f".{index_dir.name}.retired-{os.getpid()}")
         if index_dir.exists():
@@ -474,7 +535,7 @@ def _persist_atomically(
                 os.replace(retired, index_dir)
             raise
         shutil.rmtree(retired, ignore_errors=True)
-    except Exception as error:  # OSError, and faiss's RuntimeError when the disk fills while it writes
+    except Exception as error:  # OSError, and numpy's errors when the disk fills while it writes
         shutil.rmtree(staging, ignore_errors=True)
         raise IndexBuildError(f"无法写入索引文件夹 {index_dir}：{_reason(error)}；原有索引未改动。") from error
 
@@ -493,37 +554,48 @@ def _reason(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def _load(index_dir: Path, embed_model: BaseEmbedding, files: list[_File], warnings: list[str]) -> LoadedIndex:
-    from llama_index.core import StorageContext, load_index_from_storage
-    from llama_index.vector_stores.faiss import FaissVectorStore
-
+def _load(index_dir: Path, files: list[_File], warnings: list[str], in_memory: dict[str, FilePart]) -> LoadedIndex:
+    """The index at ``index_dir`` as it is (its parts from ``in_memory`` where a running engine holds them)."""
     manifest = read_manifest(index_dir)
     paths = {file.name: file.path for file in files}
     try:
-        parts = [load_part(index_dir / PARTS_DIR / entry["part"], paths[entry["name"]]) for entry in manifest.documents]
+        parts = [
+            in_memory.get(entry["part"]) or load_part(index_dir / PARTS_DIR / entry["part"], paths[entry["name"]])
+            for entry in manifest.documents
+        ]
     except (KeyError, TypeError) as error:
         raise IndexCorruptError(f"清单与语料文件不符（{error}）") from error
     catalog = Catalog.joined([part.catalog for part in parts])
     warnings = warnings + [f"跳过「{s['name']}」：{s['reason']}" for s in manifest.skipped]
     warnings += [f"「{part.source.name}」{note}" for part in parts for note in part.source.warnings]
-    try:
-        vector_store = FaissVectorStore.from_persist_dir(str(index_dir))
-        storage = StorageContext.from_defaults(vector_store=vector_store, persist_dir=str(index_dir))
-        index = load_index_from_storage(storage, embed_model=embed_model)
-        sentence_vectors = np.load(index_dir / SENTENCE_VECTORS)
-    except Exception as error:  # faiss, numpy and llama-index raise many kinds on damaged files
-        raise IndexCorruptError(f"{type(error).__name__}: {error}") from error
-    stored = set(storage.docstore.docs)
-    vectors = vector_store.client.ntotal
-    expected = (len(catalog.chunks), len(catalog.chunks), len(catalog.sentences), manifest.dimension)
-    found = (len(stored), vectors, sentence_vectors.shape[0], vector_store.client.d)
-    if found != expected or sentence_vectors.shape[1:] != (manifest.dimension,):
-        raise IndexCorruptError(
-            f"有 {vectors} 个向量、{len(stored)} 个节点、{sentence_vectors.shape[0]} 个句子向量（{vector_store.client.d} 维），"
-            f"语料有 {len(catalog.chunks)} 个段落、{len(catalog.sentences)} 个句子（{manifest.dimension} 维）"
-        )
-    if stored != set(catalog.by_id):
-        raise IndexCorruptError("索引的节点与语料的段落不符")
+    loaded = _loaded(index_dir, manifest, parts, catalog, warnings)
     for message in warnings:
         log.warning("%s", message)
-    return LoadedIndex(index, catalog, sentence_vectors, manifest, index_dir, None, warnings)
+    return loaded
+
+
+def _loaded(index_dir: Path, manifest: Manifest, parts: list[FilePart], catalog: Catalog, warnings: list[str]) -> LoadedIndex:
+    """The searchable index over the arrays in ``index_dir``: chunk vectors in a FAISS store, sentence vectors
+    memory-mapped, BM25 over the term counts; ``IndexCorruptError`` when they do not match ``catalog``."""
+    import faiss
+    from llama_index.vector_stores.faiss import FaissVectorStore
+
+    arrays = _Arrays.read(index_dir, manifest)
+    if (manifest.chunks, manifest.sentences) != (len(catalog.chunks), len(catalog.sentences)):
+        raise IndexCorruptError(
+            f"清单记有 {manifest.chunks} 个段落、{manifest.sentences} 个句子，文件部分有 {len(catalog.chunks)} 个段落、"
+            f"{len(catalog.sentences)} 个句子"
+        )
+    dense = faiss.IndexFlatIP(manifest.dimension)
+    dense.add(np.ascontiguousarray(arrays.chunk_vectors, dtype=np.float32))
+    return LoadedIndex(
+        vector_store=FaissVectorStore(faiss_index=dense),
+        keywords=KeywordIndex(arrays.terms),
+        catalog=catalog,
+        sentence_vectors=arrays.sentence_vectors,
+        parts={part_file(part.source.name, part.source.fingerprint): part for part in parts},
+        manifest=manifest,
+        path=index_dir,
+        rebuilt_because=None,
+        warnings=warnings,
+    )
