@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..models.local_llm import _pid_alive
+from ..models.local_llm import pid_alive
 from ..settings import EngineSettings, default_cache_dir
 from .files import write_private
 
@@ -74,7 +74,7 @@ def find(settings: EngineSettings, llm: LLMSettings | None) -> RunningServer | N
             pid, url, token, entries = int(state["pid"]), str(state["url"]), str(state["token"]), list(state["kbs"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             forget(path)
             continue
         for entry in entries:

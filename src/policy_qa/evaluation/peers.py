@@ -17,7 +17,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..answer.retrieval import build_bm25
 from ..models.llm_client import ChatClient, LLMError
 from ..schema import Answer, Citation
 from ..settings import enforce_offline
@@ -34,6 +33,16 @@ class Peer(Protocol):
     name: str
 
     def retrieve(self, question: str) -> list[str]: ...
+
+
+def build_bm25(texts: list[str]) -> Any:
+    """A bm25s index over the jieba tokens of ``texts`` (a text with no token gets a placeholder)."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    index = bm25s.BM25()
+    index.index([segment(text) or ["∅"] for text in texts], show_progress=False)
+    return index
 
 
 def default_chunks(corpus_dir: Path) -> list[BaseNode]:

@@ -114,7 +114,7 @@ def ensure_local_model(cache_dir: Path | None = None) -> Path:
     return model
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -215,7 +215,7 @@ class LocalLLMServer:
         """The server found or started by ``ensure_running`` is still running."""
         if self._proc is not None:
             return self._proc.poll() is None
-        return self._pid is not None and _pid_alive(self._pid)
+        return self._pid is not None and pid_alive(self._pid)
 
     def ensure_running(self) -> str:
         """The base URL (``http://127.0.0.1:PORT/v1``) of a ready server, started now if needed."""
@@ -266,7 +266,7 @@ class LocalLLMServer:
             pid, port, model = int(state["pid"]), int(state["port"]), state["model"]
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if model == str(self.cache_dir / "models" / MODEL_FILE) and _pid_alive(pid) and _serves_alias(port):
+        if model == str(self.cache_dir / "models" / MODEL_FILE) and pid_alive(pid) and _serves_alias(port):
             return pid, port
         log.info("Ignoring the stale llama.cpp server state in %s", self.state_path)
         return None
