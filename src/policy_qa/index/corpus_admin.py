@@ -45,18 +45,18 @@ def check_uploads(paths: list[Path], corpus_dir: Path) -> list[Upload]:
     """The files of ``paths``, checked; ``PolicyQAError`` (naming the file) for the first that cannot be added."""
     if not paths:
         raise PolicyQAError("没有收到文件。")
-    existing = {name: _sha256_of(path) for path, name in corpus_files(corpus_dir)[0]}
+    existing = {name: path for path, name in corpus_files(corpus_dir)[0]}
     accepted: list[Upload] = []
     for path in paths:
         upload = _check(Path(path), existing)
         if any(upload.name == other.name for other in accepted):
             raise PolicyQAError(f"「{upload.name}」上传了两次。{UNCHANGED}")
-        existing[upload.name] = _sha256_of(upload.path)
+        existing[upload.name] = upload.path
         accepted.append(upload)
     return accepted
 
 
-def _check(path: Path, existing: dict[str, str | None]) -> Upload:
+def _check(path: Path, existing: dict[str, Path]) -> Upload:
     name = unicode_name(os.fsencode(path.name))
     if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
         raise PolicyQAError(f"「{name}」的格式不支持，可上传 {KINDS} 文件。{UNCHANGED}")
@@ -75,7 +75,7 @@ def _check(path: Path, existing: dict[str, str | None]) -> Upload:
         document = read_document(path, name)
     except UnreadableFileError as error:
         raise UnreadableFileError(f"「{name}」无法读取：{error}。{UNCHANGED}") from error
-    twin = next((other for other, digest in existing.items() if digest == document.fingerprint), None)
+    twin = _twin(path, document.fingerprint, existing)
     if twin:
         raise PolicyQAError(f"「{name}」与已有文件「{twin}」内容相同。{UNCHANGED}")
     sections = parse_sections(document)
@@ -151,6 +151,19 @@ def remove(paths: list[Path]) -> None:
     for path in paths:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+def _twin(path: Path, fingerprint: str, existing: dict[str, Path]) -> str | None:
+    """The name of a file of ``existing`` with the same bytes as ``path`` (only files of its size are hashed)."""
+    size = path.stat().st_size
+    for name, other in existing.items():
+        try:
+            same_size = other.stat().st_size == size
+        except OSError:
+            continue
+        if same_size and _sha256_of(other) == fingerprint:
+            return name
+    return None
 
 
 def _sha256_of(path: Path) -> str | None:

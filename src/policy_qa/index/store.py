@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -496,7 +496,8 @@ def _changes(present: Manifest | None, files: list[_File]) -> IndexChanges:
     now = [file.name for file in files]
     added = [name for name in now if name not in before]
     changed = [f.name for f in files if f.name in before and before[f.name] != f.sha256]
-    removed = [name for name in before if name not in set(now)]
+    listed = set(now)
+    removed = [name for name in before if name not in listed]
     unchanged = [f.name for f in files if before.get(f.name) == f.sha256]
     return IndexChanges(added, changed, removed, unchanged)
 
@@ -524,7 +525,8 @@ def _persist_atomically(
             else:
                 _link_or_copy(reusable[part_file(part.source.name, part.source.fingerprint)], staging / PARTS_DIR)
         arrays.write(staging)
-        (staging / MANIFEST_NAME).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=1), encoding="utf-8")
+        # vars, not asdict: the fields are JSON already, and asdict deep-copies every file's entry
+        (staging / MANIFEST_NAME).write_text(json.dumps(vars(manifest), ensure_ascii=False, indent=1), encoding="utf-8")
         retired = index_dir.with_name(f".{index_dir.name}.retired-{os.getpid()}")
         if index_dir.exists():
             os.replace(index_dir, retired)
