@@ -34,8 +34,7 @@ def corpus_texts(folder: Path, files: int | None, seed: int) -> tuple[list[str],
     """The texts an index build embeds for ``folder`` (or ``files`` of its files, drawn with ``seed``), the
     number of files read and their characters."""
     from policy_qa.errors import UnreadableFileError
-    from policy_qa.index.catalog import Catalog
-    from policy_qa.index.catalog import chunk_passage, sentence_passage
+    from policy_qa.index.catalog import Catalog, chunk_passage, sentence_passage
     from policy_qa.text.ingest import corpus_files, read_document
 
     listed, _ = corpus_files(folder)

@@ -26,8 +26,7 @@ from ..conftest import CORPUS
 def texts() -> list[str]:
     """Real chunk and sentence texts of the corpus as a build embeds them, shuffled, with extremes of length:
     one character, whitespace around, and one far past the 512-token limit."""
-    from policy_qa.index.catalog import Catalog
-    from policy_qa.index.catalog import chunk_passage, sentence_passage
+    from policy_qa.index.catalog import Catalog, chunk_passage, sentence_passage
     from policy_qa.text.ingest import read_corpus
 
     sources, _ = read_corpus(CORPUS)

@@ -24,9 +24,9 @@ from .question import QuestionProfile, intent_of, profile_question
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.schema import NodeWithScore, QueryBundle
 
     from ..index.store import LoadedIndex
-    from llama_index.core.schema import NodeWithScore, QueryBundle
 
 
 # How many nearest chunks dense search ranks (all of a corpus up to this size); the rest get no dense rank.

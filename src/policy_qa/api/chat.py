@@ -1,7 +1,7 @@
 """The OpenAI-compatible endpoints: ``POST /v1/chat/completions`` (plain and streamed) and ``GET /v1/models``.
 
 The last user message is the question and the earlier user messages its history (a follow-up such as
-「那晋城呢？」 is read through them); system and assistant messages are ignored, and so are sampling options
+「那另一个市呢？」 is read through them); system and assistant messages are ignored, and so are sampling options
 (``temperature``, ``max_tokens`` …): answers are copied or checked against the corpus, not sampled.
 
 The reply's content is the answer with its ``[n]`` markers and its numbered sources, so any chat client shows
