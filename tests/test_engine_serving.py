@@ -215,3 +215,10 @@ def test_a_removed_document_is_no_longer_answered_and_a_failed_removal_puts_it_b
     assert not (corpus_copy / source.name).exists() and [p.name for p in corpus_copy.iterdir()] == [DOCUMENT]
     assert [d["name"] for d in info.documents] == [DOCUMENT] and info.changes.removed == [source.name]
     assert "0.5个工作日" not in writable.ask(SECOND_QUESTION).text
+
+
+def test_a_second_knowledge_base_shares_the_embedding_model(qa, tmp_path):
+    second = PolicyQA.from_corpus(SECOND_BULLETIN, index_dir=tmp_path / "index", share_model_of=qa)
+    assert second.embed_model is qa.embed_model and second.embedding_id == qa.embedding_id
+    answer = second.ask(SECOND_QUESTION)
+    assert "0.5个工作日" in answer.text and answer.citations[0].document.startswith("某某县")

@@ -90,7 +90,9 @@ def _llm_settings(args: argparse.Namespace) -> LLMSettings:
     )
 
 
-def _engine(args: argparse.Namespace, *, rebuild: bool = False, top_k: int | None = None) -> PolicyQA:
+def _engine(
+    args: argparse.Namespace, *, rebuild: bool = False, top_k: int | None = None, share_model_of: PolicyQA | None = None
+) -> PolicyQA:
     from .engine import PolicyQA
 
     corpus = getattr(args, "corpus_arg", None) or args.corpus
@@ -105,6 +107,7 @@ def _engine(args: argparse.Namespace, *, rebuild: bool = False, top_k: int | Non
             rebuild=rebuild,
             llm=llm,
             progress=bar,
+            share_model_of=share_model_of,
         )
 
 
@@ -247,7 +250,10 @@ def _serve(args: argparse.Namespace) -> int:
     store = KeyStore(Path(args.keys).expanduser() if args.keys else default_keys_path())
     check_exposure(args.host, store, auth)
     llm = _llm_settings(args)
-    engines = [_engine(argparse.Namespace(**{**vars(args), "corpus": corpus, "index_dir": index})) for _, corpus, index in bases]
+    engines: list[PolicyQA] = []
+    for _, corpus, index in bases:  # one embedding model for all of them
+        options = argparse.Namespace(**{**vars(args), "corpus": corpus, "index_dir": index})
+        engines.append(_engine(options, share_model_of=engines[0] if engines else None))
     kbs = KnowledgeBases([KnowledgeBase(name, engine, llm) for (name, _, _), engine in zip(bases, engines, strict=True)])
     server = ApiServer(kbs, store, host=args.host, port=args.port, auth=auth, remote=llm)
     names = "、".join(f"「{name}」" for name, _, _ in bases)

@@ -112,9 +112,13 @@ class PolicyQA:
         rebuild: bool = False,
         llm: LLMSettings | None = None,
         progress: Progress | None = None,
+        share_model_of: PolicyQA | None = None,
     ) -> PolicyQA:
         """Load the index of ``corpus_dir``, building it first when it is missing, stale or corrupt (reporting the
         build's progress to ``progress``).
+
+        ``share_model_of``: another engine (a server's other knowledge base) whose embedding model this one uses
+        when it is the same model, instead of loading a second copy.
 
         ``answerer="llm"`` answers with the LLM of ``llm`` (default: ``LLMSettings.from_env()``; no base URL
         means the local llama.cpp server, started on first use), verified and falling back to extractive.
@@ -123,11 +127,17 @@ class PolicyQA:
             raise ValueError(f"unknown answerer {answerer!r}; choose one of {', '.join(ANSWERERS)}")
         settings = EngineSettings.resolve(corpus_dir, index_dir, embedding_model, top_k)
         choice = choose_embedding(settings.embedding_model)
-        embed_model = load_embedding(choice)
+        shared = share_model_of is not None and share_model_of.embedding_id == choice.model_id
+        embed_model = share_model_of.embed_model if shared else load_embedding(choice)
         loaded = load_or_build(
             settings.corpus_dir, settings.index_dir, embed_model, choice.model_id, force=rebuild, progress=progress
         )
         return cls(settings, loaded, embed_model, answerer, llm)
+
+    @property
+    def embedding_id(self) -> str:
+        """The embedding model's id as the index's manifest records it."""
+        return self._serving.loaded.manifest.model
 
     def ask(self, question: str, top_k: int | None = None, history: list[str] | None = None) -> Answer:
         """Answer ``question`` from the corpus, with ``[n]`` markers pointing at ``Answer.citations``.
@@ -368,7 +378,7 @@ class PolicyQA:
             self.settings.corpus_dir,
             self.settings.index_dir,
             self.embed_model,
-            self._serving.loaded.manifest.model,
+            self.embedding_id,
             force=force,
             progress=lambda fraction, message: report(0.9 * fraction, message),
             serving=self._serving.loaded,
