@@ -22,14 +22,12 @@ unchanged on every set. Quantising the feed-forward outputs too is another 1.1-1
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import json
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import time
 import warnings
@@ -338,21 +336,3 @@ class OnnxEncoder:
                     future.cancel()
                 raise
         return out
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m policy_qa.models.onnx_embedding [--cache DIR]``: build if needed, print the folder."""
-    parser = argparse.ArgumentParser(prog="python -m policy_qa.models.onnx_embedding",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=None,
-                        help="cache directory (default: $POLICY_QA_CACHE or ~/.cache/policy-qa)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    try:
-        print(ensure_onnx_model(cache_dir=args.cache))
-    except ModelSetupError as exc:
-        parser.exit(1, f"错误：{exc}\n")
-
-
-if __name__ == "__main__":
-    main()
