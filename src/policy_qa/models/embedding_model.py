@@ -222,6 +222,17 @@ def _hf_state_dict(hp: dict[str, Any], t: dict[str, np.ndarray]) -> dict[str, np
     return {k: np.ascontiguousarray(v, np.float32) for k, v in sd.items()}
 
 
+def replace_folder(built: Path, target: Path) -> None:
+    """Put the folder ``built`` (a sibling of ``target``) in ``target``'s place by renames, removing the old one."""
+    if target.exists():
+        old = built.with_suffix(".old")
+        target.rename(old)
+        built.rename(target)
+        shutil.rmtree(old)
+    else:
+        built.rename(target)
+
+
 def _write_json(path: Path, obj: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -290,13 +301,7 @@ def convert_e5_q4(bin_path: Path, tokenizer_json: Path, out_dir: Path) -> Path:
                     {"prompts": PROMPTS, "default_prompt_name": None, "similarity_fn_name": "cosine"})
         _write_json(tmp / MARKER_NAME, _marker(hashlib.sha256(data).hexdigest(),
                                                hashlib.sha256(tok_bytes).hexdigest()))
-        if out_dir.exists():
-            old = tmp.with_suffix(".old")
-            out_dir.rename(old)
-            tmp.rename(out_dir)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out_dir)
+        replace_folder(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..settings import default_cache_dir
 from .embedding_model import MARKER_NAME as SOURCE_MARKER_NAME
-from .embedding_model import ModelSetupError, ensure_embedding_model
+from .embedding_model import ModelSetupError, ensure_embedding_model, replace_folder
 
 if TYPE_CHECKING:
     import numpy as np
@@ -206,13 +206,7 @@ def export_onnx_model(source_dir: Path, onnx_dir: Path) -> Path:
         marker = {**wanted, "onnx_bytes": onnx_path.stat().st_size, "onnx_sha256": _sha256(onnx_path),
                   "built_with": _versions()}
         (tmp / MARKER_NAME).write_text(json.dumps(marker, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        if onnx_dir.exists():
-            old = tmp.with_suffix(".old")
-            onnx_dir.rename(old)
-            tmp.rename(onnx_dir)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(onnx_dir)
+        replace_folder(tmp, onnx_dir)
     except ModelSetupError:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
