@@ -105,6 +105,13 @@ def test_spaces_that_are_no_separators_cut_nothing():
     ]
 
 
+def test_spaces_that_pad_a_figure_cut_nothing():
+    source = "财报显示，2023 年第二季度，总收入为 1.52 亿美元。"
+    assert texts(source, split_clauses(source, Span(0, len(source)))) == [
+        "财报显示，", "2023 年第二季度，", "总收入为 1.52 亿美元。",
+    ]
+
+
 def test_overlong_run_is_cut_at_separators():
     phrases = [f"第{n}分钟场上风云突变" for n in range(10, 40)]
     source = "前一句。" + " ".join(phrases) + "！后一句。"
