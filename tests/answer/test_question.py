@@ -57,3 +57,10 @@ def test_the_unit_asked_for_is_a_whole_unit():
     assert profile_question("下放了多少项审批权限？").unit == "项"
     assert profile_question("签约多少项目？").unit is None  # 「项目」 is the thing counted, not the counter 「项」
     assert profile_question("计划引资多少亿元？").unit == "亿元"
+    assert profile_question("长安汽车计划投资多少泰铢？").unit == "泰铢"
+
+
+def test_a_rate_asked_by_name_wants_a_percentage():
+    assert profile_question("规上工业增加值增速是多少？").unit == "%"
+    assert profile_question("开工率是多少？").unit == "%"
+    assert profile_question("短期贷款同比增长了多少？").unit is None  # a change may be an amount: 「多增300亿元」

@@ -30,6 +30,12 @@ def test_figures_with_units_first_years_excluded():
     assert not holds_answer_kind(Asks.RATE, "2023年全面完成目标任务。")
 
 
+def test_a_date_is_no_amount_and_currencies_are_units():
+    assert _texts(Asks.AMOUNT, "8月16日，该公司宣布投资88亿泰铢建厂。") == ["88亿泰铢"]
+    assert not holds_answer_kind(Asks.AMOUNT, "当地时间16日，双方签署了协议。")
+    assert _texts_in(Asks.DATE, "8月16日签署", None) == ["8月16日"]
+
+
 def test_bodies_and_places():
     assert "国务院办公厅" in "".join(_texts(Asks.WHO, "国务院办公厅印发了实施意见。"))
     assert "省发展改革委" in "".join(_texts(Asks.WHO, "由省发展改革委牵头负责。"))
@@ -47,6 +53,11 @@ def test_a_unit_asked_for_selects_figures_and_counters_count_alike():
     assert _texts_in(Asks.AMOUNT, text, "亿元") == ["146.59亿元"]
     assert not holds_answer_kind(Asks.COUNT, "完成投资146.59亿元", "项")
     assert holds_answer_kind(Asks.AMOUNT, "水泥 万吨 1022.88 25.8", "吨")  # a table row: the unit is a cell
+    assert _texts_in(Asks.COUNT, "到2030年将短缺6.7万人。", "名") == ["6.7万人"]  # people: 名、人、位
+    # a rate asked by name: a share, points or times, or a table's bare cell; never an amount
+    assert _texts_in(Asks.RATE, "完成投资146.59亿元，增长22.6%，高于全省2.1个百分点。", "%") == ["22.6%", "2.1个百分点"]
+    assert not holds_answer_kind(Asks.RATE, "完成投资146.59亿元", "%")
+    assert holds_answer_kind(Asks.RATE, "水泥 万吨 1022.88 25.8", "%")
 
 
 def _texts_in(asks, text, unit):

@@ -53,6 +53,7 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
 _ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几")
 # The unit a figure question names: 「多少亿元」→「亿元」, 「几家」→「家」, 「多少万辆」→「万辆」.
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))(?!(?<=项)目)")
+_RATE_NAMED = re.compile(r"增速|增幅|降幅|增长率|下降率|比重|占比|比例|百分之|百分比|率[是为]?多少|率(?:有)?多[高大]")
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
 _PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步")
@@ -148,6 +149,9 @@ def _proper_names(question: str, terms: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _asked_unit(question: str) -> str | None:
-    """The unit after 「多少」/「几」 when it is a word of its own (「多少个项目」「几家」, not 「多少项目」)."""
+    """The unit after 「多少」/「几」 when it is a word of its own (「多少个项目」「几家」, not 「多少项目」); 「%」 for a
+    question that asks for a rate by name (「增速」「占比」), not for a change that may be an amount (「增长了多少」)."""
+    if _RATE_NAMED.search(question):
+        return "%"
     match = _ASKED_UNIT.search(question)
     return match.group("unit") if match and match.end() in word_boundaries(question) else None

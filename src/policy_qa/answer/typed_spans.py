@@ -32,8 +32,11 @@ _BODY = re.compile(
 _CHINESE_QUANTITY = re.compile(
     r"第[一二三四五六七八九十]+(?![条章节款项编部分])|[一二两三四五六七八九十百千万]+[个次月年天倍名位家项条成]"
 )
-# Measure words that count organisations and places alike: 「几家开发区」 is answered by 「4个开发区」.
-_COUNTERS = frozenset("个家所座处户")
+# Measure words that count the same things: organisations and places (「几家开发区」 is answered by 「4个开发区」),
+# people (「多少名工程师」 by 「6.7万人」).
+_COUNTERS = (frozenset("个家所座处户"), frozenset("名人位"))
+# Units of a rate: a share, a change in points, a multiple.
+_RATE_UNITS = frozenset({"%", "‰", "个百分点", "百分点", "基点", "倍"})
 _PERSON_TAGS = ("nr", "nt")
 _PLACE_TAGS = ("ns",)
 
@@ -57,11 +60,16 @@ def answer_spans(asks: Asks, text: str, unit: str | None = None) -> list[Span]:
     """Spans of ``text`` that could answer a question of kind ``asks``, in order; for a figure question that
     names its unit (「几家」「多少亿元」), only figures in that unit."""
     if asks.figure:
-        figures = [f for f in find_figures(text) if not f.is_year]
+        figures = [f for f in find_figures(text) if not f.is_year and (unit in ("月", "日") or not f.is_calendar_day)]
         spoken = [m for m in _CHINESE_QUANTITY.finditer(text)]
+        if unit == "%":  # a rate: in %, points or times, or a table's bare cell (its header says 「%」)
+            rates = [Span(f.start, f.end) for f in figures if f.unit in _RATE_UNITS]
+            rates += [Span(m.start(), m.end()) for m in spoken if m.group()[-1] in "倍成"]
+            bare = [Span(f.start, f.end) for f in figures if not f.unit and not f.scale]
+            return sorted(rates, key=lambda s: s.start) or bare
         if unit:
             unit = unit.lstrip("万亿千百") or unit
-            units = _COUNTERS if unit in _COUNTERS else {unit}
+            units = next((counters for counters in _COUNTERS if unit in counters), {unit})
             matching = [
                 Span(f.start, f.end) for f in figures if f.unit in units or (f.unit or "").endswith(unit) and len(unit) > 1
             ]
