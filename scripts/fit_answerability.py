@@ -1,8 +1,8 @@
 """Fit the answerability model (``settings.ANSWERABILITY``) on the dev halves of the evaluation suite.
 
 For every dev question with one scope, the best evidence's features are recorded with its label: whether the
-corpus answers the question. Questions the hard rules refuse (a year or place missing, plan for result, no span
-of the kind asked) are left out: the model never sees them. A logistic regression (numpy, L2) is fitted, then
+corpus answers the question. Questions the rules decide (a year or place missing, plan for result, no span of
+the kind asked, a question about a section as a whole) are left out: the model never sees them. A logistic regression (numpy, L2) is fitted, then
 the threshold that minimises the cost of its decisions, answering a question the corpus does not answer costing
 three refusals of one it does. It also prints the refusal precision–recall curve and the extracts' accuracy at the chosen point.
 
@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from policy_qa import Answer, PolicyQA
-from policy_qa.answer.answerability import features
+from policy_qa.answer.answerability import answered_by_section, features
 from policy_qa.evaluation.dataset import load_dataset
 from policy_qa.evaluation.metrics import is_correct
 from policy_qa.evaluation.suite import load_suite
@@ -35,15 +36,18 @@ def collect(suite: Path) -> list[dict]:
     sets, skipped = load_suite(suite)
     for note in skipped:
         print(note)
-    records = []
+    records, datasets = [], set()
     for eval_set in sets:
+        if eval_set.dataset in datasets:
+            continue  # the same questions over another format of the same corpus (the PDF and DOCX bulletins)
+        datasets.add(eval_set.dataset)
         qa = PolicyQA.from_corpus(eval_set.corpus)
         for item in load_dataset(eval_set.dataset, "dev"):
             profile, scopes = qa.evidence(item.question)
             if len(scopes) != 1 or scopes[0].best is None:
                 continue
             best = scopes[0].best
-            if best.missing or not best.holds_kind:
+            if best.missing or best.intent_conflict or not best.holds_kind or answered_by_section(profile, best):
                 continue
             body, citations = qa.extractive.compose(profile, scopes[0])
             forced = Answer(item.question, body, False, list(citations))
@@ -94,6 +98,26 @@ def refusal_curve(p: np.ndarray, answerable: np.ndarray) -> list[tuple[float, fl
     return curve
 
 
+def held_out(x: np.ndarray, y: np.ndarray, ids: list[str]) -> list[str]:
+    """Fit on one half of the questions (split by a hash of their ids), choose its threshold, and score the
+    other half, both ways round: the figures of a model on questions it was not fitted on."""
+    half = np.array([zlib.crc32(i.encode("utf-8")) % 2 for i in ids])
+    lines = []
+    for fitted in (0, 1):
+        on, off = half == fitted, half != fitted
+        intercept, weights = fit(x[on], y[on])
+        threshold, _ = choose_threshold(1 / (1 + np.exp(-(x[on] @ weights + intercept))), y[on] == 1)
+        answered = 1 / (1 + np.exp(-(x[off] @ weights + intercept))) >= threshold
+        answerable = y[off] == 1
+        lines.append(
+            f"- fitted on half {fitted} ({int(on.sum())}), scored on the other ({int(off.sum())}): answered "
+            f"{int((answered & ~answerable).sum())}/{int((~answerable).sum())} unanswerable, refused "
+            f"{int((~answered & answerable).sum())}/{int(answerable.sum())} answerable, cost "
+            f"{WRONG_COST * np.sum(answered & ~answerable) + np.sum(~answered & answerable):.0f}"
+        )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--suite", default="eval/suite.json")
@@ -110,6 +134,7 @@ def main() -> None:
     p = 1 / (1 + np.exp(-(x @ weights + intercept)))
     threshold, cost = choose_threshold(p, answerable)
     answered = p >= threshold
+    halves = held_out(x, y, [f"{r['set']}/{r['id']}" for r in records])
     lines = [
         "# Answerability: the refusal decision fitted on dev halves",
         "",
@@ -125,6 +150,10 @@ def main() -> None:
         f"{threshold:.3f}, cost {cost:.0f}; answered {int(answered.sum())} ({int((answered & ~answerable).sum())} "
         f"unanswerable), refused {int((~answered).sum())} ({int((~answered & answerable).sum())} answerable); "
         f"extracts right among the answered answerable: {int((answered & right).sum())}/{int((answered & answerable).sum())}.",
+        "",
+        "Fitted on one half of these questions and scored on the other:",
+        "",
+        *halves,
         "",
         f"    ANSWERABILITY = AnswerabilityModel(intercept={intercept:.3f}, "
         f"coefficients=({', '.join(f'{w:.3f}' for w in weights)}), threshold={threshold:.3f})",

@@ -1,7 +1,11 @@
 """The evidence stage on the real corpus and index: candidate sentences scored once, with the features the
 answerability decision and the answerers read."""
 
+from dataclasses import replace
+
+from policy_qa.answer.evidence import EvidenceFinder, _kind_first
 from policy_qa.answer.question import Asks
+from policy_qa.settings import TUNING
 
 
 def _scope(qa, question):
@@ -16,7 +20,7 @@ def test_best_sentence_is_an_exact_quote_of_the_section_that_answers(qa):
     text = qa.catalog.sources[best.sentence.file].text
     assert text[best.sentence.start : best.sentence.end] == best.text and "37.9万平方米" in best.text
     assert best.holds_kind and not best.missing and not best.intent_conflict
-    assert [e.score for e in scope.ranked] == sorted((e.score for e in scope.ranked), reverse=True)
+    assert [e.score for e in scope.ranked] == sorted((e.score for e in scope.ranked), reverse=True)  # it holds a figure
     assert len({e.sentence.number for e in scope.ranked}) == len(scope.ranked)
 
 
@@ -47,3 +51,23 @@ def test_the_unit_asked_for_must_be_held(qa):
     assert profile.asks is Asks.COUNT and profile.unit == "家"
     assert not any(e.holds_kind for e in scope.ranked if not any(counter in e.text for counter in "个家所座处户"))
     assert any(e.holds_kind for e in scope.ranked) and not all(e.holds_kind for e in scope.ranked)
+
+
+def test_a_close_sentence_with_the_span_asked_for_comes_first(qa):
+    _, scope = _scope(qa, "临汾标准化厂房建了多少？")
+    first, second = scope.ranked[:2]
+    lacking = replace(first, holds_kind=False, score=5.0)
+    close = replace(second, holds_kind=True, score=5.0 - TUNING.kind_margin / 2)
+    far = replace(second, holds_kind=True, score=5.0 - TUNING.kind_margin * 2)
+    assert _kind_first([lacking, close]) == (close, lacking)
+    assert _kind_first([lacking, far]) == (lacking, far)
+
+
+def test_a_region_that_qualifies_a_present_name_is_not_missing(qa):
+    _, scope = _scope(qa, "山西临汾开发区签约了多少个项目？")
+    assert not scope.best.missing
+
+
+def test_china_is_the_texts_own_country():
+    assert EvidenceFinder._supported("中国", "我国首批智能网联汽车标准", frozenset())
+    assert not EvidenceFinder._supported("美国", "我国首批智能网联汽车标准", frozenset())

@@ -27,12 +27,16 @@ from .typed_spans import holds_answer_kind
 
 # A place said with a generic suffix is the place: 「某某地区」 is 「某某」, 「某某市」 is 「某某」.
 _GENERIC_SUFFIX = re.compile(r"(?:地区|地方|一带|方面|流域|沿线|市|省|县|区|州)$")
+# Chinese texts name their own country so: 「中国」 in a question is 「我国」「全国」「国内」 in the evidence.
+_OWN_COUNTRY = ("中国", "我国", "全国", "国内")
 
 
 @dataclass(frozen=True)
 class Evidence:
     """A candidate sentence from the chunk ranked ``rank`` (0 first) in its scope, with its features:
     ``uncovered`` the weight of the heaviest question word its context lacks (0: it has them all);
+    ``heading_share`` the weighted share of the question's topic words (not the names of its places or document)
+    that its headings below the document hold (「营商环境有什么改进」 and the section 「营商环境持续优化」);
     ``missing`` years and names of the question its context lacks; ``intent_conflict`` when the question says it
     asks for a plan and the evidence's headings say it is a result, or the other way round."""
 
@@ -43,6 +47,7 @@ class Evidence:
     overlap: float
     similarity: float
     uncovered: float
+    heading_share: float
     holds_kind: bool
     missing: tuple[str, ...]
     intent_conflict: bool
@@ -141,7 +146,7 @@ class EvidenceFinder:
                     question, sentence, chunk, rank, context, weights, total, question_bigrams, query_vector, document_names
                 )
                 candidates.append(evidence)
-        return ScopeEvidence(label, tuple(hits), tuple(sorted(candidates, key=lambda e: -e.score)))
+        return ScopeEvidence(label, tuple(hits), _kind_first(sorted(candidates, key=lambda e: -e.score)))
 
     def _score(
         self,
@@ -168,6 +173,8 @@ class EvidenceFinder:
         similarity = float(self._vectors[self._catalog.sentence_row(sentence)] @ query_vector)
         holds_kind = holds_answer_kind(question.asks, text, question.unit)
         headings = _below_document(chunk)
+        topic = {t: w for t, w in weights.items() if t not in chunk.section.heading_path[0] and t not in question.places}
+        heading_share = sum(w for t, w in topic.items() if t in headings) / (sum(topic.values()) or 1.0)
         intent = intent_of(headings) or intent_of(text)
         stated = stated_intent(headings)
         conflict = question.stated is not None and stated is not None and stated != question.stated
@@ -181,7 +188,9 @@ class EvidenceFinder:
             + TUNING.intent_bonus * (question.intent is not None and intent == question.intent)
         )
         missing = self._missing(question, context, document_names)
-        return Evidence(sentence, chunk, rank, coverage, overlap, similarity, uncovered, holds_kind, missing, conflict, score)
+        return Evidence(
+            sentence, chunk, rank, coverage, overlap, similarity, uncovered, heading_share, holds_kind, missing, conflict, score
+        )
 
     def _missing(self, question: QuestionProfile, context: str, document_names: frozenset[str]) -> tuple[str, ...]:
         """Years and names the question asks about that the evidence's context does not support.
@@ -197,13 +206,37 @@ class EvidenceFinder:
         if name not in self._dated_by_headings:
             own = context
         missing = [f"{year}年" for year in question.years if year not in own]
+        present = [entity for entity in question.places if self._supported(entity, context, document_names)]
         for entity in question.places:
-            core = _GENERIC_SUFFIX.sub("", entity) if len(entity) > 2 else entity
-            if entity in document_names or core in document_names or entity.isdigit():
+            if entity in present:
                 continue
-            if core not in context and not (len(core) >= 3 and _abbreviates(core, context)):
+            # A region that only qualifies the next name (「山东泰安」): that name, when present, says it.
+            follows = question.text[question.text.find(entity) + len(entity) :]
+            if not any(follows.startswith(other) for other in present):
                 missing.append(entity)
         return tuple(missing)
+
+    @staticmethod
+    def _supported(entity: str, context: str, document_names: frozenset[str]) -> bool:
+        """Whether ``context`` names ``entity``: in full, without its generic suffix, spelled out, or (China) as the
+        speaker's own country (「我国」「全国」「国内」)."""
+        core = _GENERIC_SUFFIX.sub("", entity) if len(entity) > 2 else entity
+        if entity in document_names or core in document_names or entity.isdigit():
+            return True
+        if core in context or (len(core) >= 3 and _abbreviates(core, context)):
+            return True
+        return core in _OWN_COUNTRY and any(word in context for word in _OWN_COUNTRY)
+
+
+def _kind_first(ranked: list[Evidence]) -> tuple[Evidence, ...]:
+    """``ranked`` with the best sentence that holds the span asked for first when the best one lacks it and it
+    scores within ``TUNING.kind_margin`` of it: the answer is the figure's, date's or body's sentence."""
+    if ranked and not ranked[0].holds_kind:
+        holding = next((e for e in ranked if e.holds_kind), None)
+        if holding is not None and ranked[0].score - holding.score <= TUNING.kind_margin:
+            ranked.remove(holding)
+            ranked.insert(0, holding)
+    return tuple(ranked)
 
 
 def _below_document(chunk: Chunk) -> str:

@@ -24,7 +24,7 @@ from ..text.headings import TABLE_CAPTION
 from ..text.repair import ITEM_MARKER
 from ..text.sentences import HAN, split_clauses
 from ..text.tokens import char_bigrams, years
-from .answerability import Decision, decide
+from .answerability import Decision, answered_by_section, decide
 from .evidence import Evidence, ScopeEvidence, TermWeights
 from .question import Asks, QuestionProfile, intent_of
 from .typed_spans import answer_spans
@@ -113,6 +113,8 @@ class ExtractiveAnswerer:
         """The answer the scope's best evidence gives, whatever the decision: its body with markers and its
         citations numbered from ``first_index``."""
         best = scope.ranked[0]
+        if answered_by_section(question, best):
+            return self.overview(best, first_index)
         chosen = [best]
         wanted, margin = (LIST_SENTENCES, LIST_SENTENCE_MARGIN) if question.wants_list else (2, SECOND_SENTENCE_MARGIN)
         for other in scope.ranked[1:4]:
@@ -127,10 +129,29 @@ class ExtractiveAnswerer:
         citations, bodies = [], []
         for evidence in chosen:
             body, end = self.focus(question, evidence)
-            citation = self.cite(evidence, first_index + len(citations), end)
+            citation = self.cite(evidence.sentence, first_index + len(citations), end)
             citations.append(citation)
             bodies.append(f"{body}[{citation.index}]")
         return f"{self.label(best)}{'；'.join(bodies)}。", tuple(citations)
+
+    def overview(self, evidence: Evidence, first_index: int = 1) -> tuple[str, tuple[Citation, ...]]:
+        """The answer to a question about a section as a whole: the section's opening sentences, up to
+        ``LIST_CHARS`` (its title left out), and the best sentence when it comes later."""
+        section = evidence.sentence.section
+        titles = set(section.heading_path)
+        sentences = [s for s in self._catalog.section_sentences(evidence.sentence) if s.text.rstrip("。：:") not in titles]
+        opening, size = [], 0
+        for sentence in sentences:
+            if opening and size + len(sentence.text) > LIST_CHARS:
+                break
+            opening.append(sentence)
+            size += len(sentence.text)
+        parts = [opening]
+        if evidence.sentence.start >= opening[-1].end:
+            parts.append([evidence.sentence])
+        citations = tuple(self.cite(part[0], first_index + k, part[-1].end) for k, part in enumerate(parts))
+        bodies = ["".join(s.text for s in part).rstrip("。！？；") + f"[{c.index}]" for part, c in zip(parts, citations)]
+        return f"{self.label(evidence)}{'……'.join(bodies)}。", citations
 
     def focus(self, question: QuestionProfile, evidence: Evidence) -> tuple[str, int]:
         """The part of the evidence that answers the question, and where its quote ends (past the sentence when
@@ -270,9 +291,8 @@ class ExtractiveAnswerer:
             context = None  # a heading's figures (「2000万元以上……」) are no figures of the answer
         return f"{name}（{context}）：" if context else f"{name}："
 
-    def cite(self, evidence: Evidence, index: int, end: int | None = None) -> Citation:
-        """Citation ``[index]`` of an evidence sentence (through ``end`` when the answer keeps what follows it)."""
-        sentence = evidence.sentence
+    def cite(self, sentence: Sentence, index: int, end: int | None = None) -> Citation:
+        """Citation ``[index]`` of a sentence (through ``end`` when the answer keeps what follows it)."""
         end = end or sentence.end
         source = self._catalog.sources[sentence.file]
         return Citation(
@@ -289,7 +309,9 @@ class ExtractiveAnswerer:
 
 def _has_amount(text: str) -> bool:
     """Whether ``text`` holds a figure with a unit or a scale (「60万/亩」) that is not a year."""
-    return any((figure.unit or figure.scale) and not figure.is_year for figure in find_figures(text))
+    return any(
+        (figure.unit or figure.scale) and not figure.is_year and not figure.is_calendar_day for figure in find_figures(text)
+    )
 
 
 def _table_row(row: str, header: str) -> str:

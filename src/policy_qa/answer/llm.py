@@ -86,7 +86,7 @@ class LLMAnswerer:
         chosen: dict[tuple[str, int], ShownEvidence] = {}
         for scope in scopes:
             for evidence in scope.ranked[:per_scope]:
-                citation = self._extractive.cite(evidence, 0)
+                citation = self._extractive.cite(evidence.sentence, 0)
                 label = self._extractive.label(evidence).rstrip("：").replace("（", " · ").rstrip("）")
                 shown = ShownEvidence(citation, label, self._extractive.excerpt(question, evidence))
                 chosen.setdefault((citation.document, citation.start), shown)

@@ -126,6 +126,16 @@ class Catalog:
         """The sentences of ``chunk`` in order."""
         return self._sentences[node_id(chunk)]
 
+    def section_sentences(self, sentence: Sentence) -> list[Sentence]:
+        """The sentences of ``sentence``'s section, in order: its neighbours in the file under the same section."""
+        row, first_of_file = self.sentence_row(sentence), self._sentence_offset[sentence.file]
+        first = last = row
+        while first > first_of_file and self.sentences[first - 1].section == sentence.section:
+            first -= 1
+        while last + 1 < len(self.sentences) and self.sentences[last + 1].section == sentence.section:
+            last += 1
+        return self.sentences[first : last + 1]
+
     def document_of(self, chunk: Chunk) -> Document:
         """The document ``chunk`` belongs to."""
         return self._document_of[node_id(chunk)]
