@@ -194,13 +194,15 @@ def part_filter(parts: Iterable[str]) -> str:
 
 
 class MilvusSearch:
-    """``ChunkSearch`` in a Milvus collection: ``offsets`` gives the catalog row of each part's first chunk."""
+    """``ChunkSearch`` in a Milvus collection: ``offsets`` gives each part's ``[start, stop)`` catalog rows;
+    ``depth``: how many chunks each ranking ranks (``RANK_DEPTH``, as FAISS does, by default)."""
 
-    def __init__(self, connection: MilvusConnection, offsets: dict[str, tuple[int, int]], size: int) -> None:
+    def __init__(self, connection: MilvusConnection, offsets: dict[str, tuple[int, int]], size: int, depth: int = RANK_DEPTH) -> None:
         self._connection = connection
         self._collection = connection.location.collection
         self._offsets = offsets
         self._size = size
+        self._depth = depth
 
     @property
     def description(self) -> str:
@@ -247,7 +249,7 @@ class MilvusSearch:
     def _scope(self, allowed: np.ndarray) -> tuple[str | None, int]:
         """The filter expression of the allowed rows (None: all) and how deep to rank them."""
         if allowed.all():
-            return None, min(self._size, RANK_DEPTH)
+            return None, min(self._size, self._depth)
         clauses = []
         for part, (start, stop) in self._offsets.items():
             inside = np.flatnonzero(allowed[start:stop])
@@ -259,7 +261,7 @@ class MilvusSearch:
                 clauses.append(f'(part == "{part}" and local >= {inside[0]} and local <= {inside[-1]})')
             else:
                 clauses.append(f'(part == "{part}" and local in [{", ".join(map(str, inside))}])')
-        return " or ".join(clauses) or 'part == ""', max(1, min(int(allowed.sum()), RANK_DEPTH))
+        return " or ".join(clauses) or 'part == ""', max(1, min(int(allowed.sum()), self._depth))
 
     def _rows(self, hits: list) -> tuple[np.ndarray, np.ndarray]:
         """The catalog rows of a search's hits and their distances (hits of unknown files left out)."""

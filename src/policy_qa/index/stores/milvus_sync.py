@@ -124,7 +124,7 @@ def _update(
     if gone:
         connection.write("删除段落", lambda: client.delete(alias, filter=part_filter(gone)))
     inserted = insert_rows(connection, alias, _rows(added, manifest, catalog, chunk_vectors, spans))
-    _settle(connection, alias)
+    settle(connection, alias)
     props = {"policy_qa." + key: value for key, value in _properties(manifest).items()}
     connection.write("记录集合属性", lambda: client.alter_collection_properties(alias, properties=props))
     log.info("向量库 %s：删除 %d 个文件、新增 %d 个段落", connection.location, len(gone), inserted)
@@ -155,7 +155,7 @@ def _publish(
             if progress is not None:
                 rate = written / max(time.perf_counter() - started, 1e-6)
                 progress(0.9 + 0.1 * written / max(manifest.chunks, 1), f"写入向量库 {written}/{manifest.chunks}（{rate:.0f} 段/秒）")
-        _settle(connection, name)
+        settle(connection, name)
         connection.write("加载集合", lambda: client.load_collection(name))
         stored = connection.read("核对行数", lambda: client.query(name, filter="", output_fields=["count(*)"]))
         if int(stored[0]["count(*)"]) != manifest.chunks:
@@ -172,7 +172,7 @@ def _publish(
             connection.write("删除旧集合", lambda old=leftover: client.drop_collection(old))
 
 
-def _settle(connection: MilvusConnection, collection: str) -> None:
+def settle(connection: MilvusConnection, collection: str) -> None:
     """Seal what was written into a segment. milvus-lite computes BM25 statistics over the rows a filter lets
     through while they are unsealed (a scoped question would rank differently), and per segment once sealed: a
     full build is one segment, exactly as FAISS ranks; the rows an incremental update adds are a segment of their
