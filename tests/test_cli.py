@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -152,3 +153,14 @@ def test_a_citation_of_a_paged_file_names_its_page():
     citations = [Citation(1, "公报.pdf", "临汾市 › 成绩", quote, 10, 26, 40, page=3), Citation(2, "公报.txt", "晋城市", quote, 0, 16, 7)]
     text = _format_answer(Answer("建了多少？", "37.9万平方米[1][2]。", False, citations))
     assert "公报.pdf 第 3 页:40  (字符 10–26)" in text and "公报.txt:7  (字符 0–16)" in text
+
+
+def test_a_milvus_store_that_is_down_or_a_migration_without_one_is_a_clear_error(index_dir, tmp_path):
+    pytest.importorskip("pymilvus")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = _run("index", str(CORPUS), "--store", f"milvus://127.0.0.1:{port}/kb", index_dir=index_dir)
+    assert down.returncode == 1 and f"无法连接向量库 milvus://127.0.0.1:{port}/kb" in down.stderr
+    alone = _run("index", str(CORPUS), "--from-faiss", index_dir=index_dir)
+    assert alone.returncode == 1 and "--from-faiss 需要 --store" in alone.stderr

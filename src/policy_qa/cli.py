@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from .errors import InvalidQuestionError, PolicyQAError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .engine import PolicyQA
     from .models.llm_client import LLMSettings
     from .schema import Answer
@@ -26,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--corpus", default=os.environ.get("POLICY_QA_CORPUS", "corpus"), help="corpus folder of .txt/.md bulletins (default: $POLICY_QA_CORPUS or ./corpus)")
     common.add_argument("--index-dir", default=None, help="index folder (default: $POLICY_QA_INDEX or one per corpus under ~/.cache/policy-qa/indexes)")
     common.add_argument("--model", default=None, help="sentence-transformers model name or path (default: the offline multilingual-e5-small)")
+    common.add_argument("--store", default=None, metavar="STORE", help="where the chunks are searched: faiss (default, in this process) or milvus://host:port/collection (default: $POLICY_QA_STORE)")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     llm = argparse.ArgumentParser(add_help=False)
     llm.add_argument("--answerer", default="extractive", choices=["extractive", "llm"], help="extractive (default) or llm")
@@ -38,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     index = commands.add_parser("index", parents=[common], help="build or refresh the index of a corpus")
     index.add_argument("corpus_arg", nargs="?", metavar="CORPUS", help="corpus folder (overrides --corpus)")
     index.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
+    index.add_argument("--from-faiss", action="store_true", help="with --store milvus://…: copy the existing local (FAISS) index's vectors and texts into a new collection and switch the alias to it, embedding nothing")
 
     ask = commands.add_parser("ask", parents=[common, llm], help="answer a question with citations")
     ask.add_argument("question", metavar="QUESTION")
@@ -108,6 +112,8 @@ def _engine(
             llm=llm,
             progress=bar,
             share_model_of=share_model_of,
+            store=args.store,
+            republish=getattr(args, "from_faiss", False),
         )
 
 
@@ -189,8 +195,11 @@ def _evaluate_suite(args: argparse.Namespace) -> int:
 
     sets, skipped = load_suite(Path(args.suite))
 
+    store = args.store or os.environ.get("POLICY_QA_STORE")
+
     def engine_for(corpus: Path) -> PolicyQA:
         args.corpus, args.corpus_arg, args.index_dir = str(corpus), None, None
+        args.store = _store_of(store, corpus)
         return _engine(args)
 
     runs = run_suite(sets, engine_for, split=args.split, with_peers=args.with_peers, progress=_EvalProgress())
@@ -251,8 +260,10 @@ def _serve(args: argparse.Namespace) -> int:
     check_exposure(args.host, store, auth)
     llm = _llm_settings(args)
     engines: list[PolicyQA] = []
+    shared_store = args.store or os.environ.get("POLICY_QA_STORE")
     for _, corpus, index in bases:  # one embedding model for all of them
-        options = argparse.Namespace(**{**vars(args), "corpus": corpus, "index_dir": index})
+        store = _store_of(shared_store, Path(corpus)) if len(bases) > 1 else shared_store
+        options = argparse.Namespace(**{**vars(args), "corpus": corpus, "index_dir": index, "store": store})
         engines.append(_engine(options, share_model_of=engines[0] if engines else None))
     kbs = KnowledgeBases([KnowledgeBase(name, engine, llm) for (name, _, _), engine in zip(bases, engines, strict=True)])
     server = ApiServer(kbs, store, host=args.host, port=args.port, auth=auth, remote=llm)
@@ -264,6 +275,19 @@ def _serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _store_of(spec: str | None, corpus: Path) -> str | None:
+    """The store of one of several corpora sharing ``spec``: a Milvus collection of its own per corpus folder
+    (``<collection>_<hash of the folder>``); FAISS indexes are per corpus already."""
+    import hashlib
+
+    from .index.stores import parse_store
+
+    location = parse_store(spec)
+    if location is None:
+        return spec
+    return str(location.suffixed(hashlib.sha1(os.fsencode(corpus.resolve())).hexdigest()[:8]))
 
 
 def _kb_spec(spec: str) -> tuple[str, str, str | None]:
@@ -301,7 +325,7 @@ def _answer_from_server(args: argparse.Namespace) -> Answer | None:
     from .api.client import ServerUnavailable, running_server
     from .settings import EngineSettings
 
-    settings = EngineSettings.resolve(args.corpus, args.index_dir, args.model)
+    settings = EngineSettings.resolve(args.corpus, args.index_dir, args.model, store=args.store)
     client = running_server(settings, _llm_settings(args), args.answerer)
     if client is None:
         return None
@@ -337,6 +361,8 @@ def _run(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.command == "keys":
         return _keys(args)
+    if args.command == "index" and args.from_faiss:
+        _check_migration(args)
     engine = _engine(args, rebuild=args.command == "index" and args.force)
     info = engine.info()
     if args.command == "index":
@@ -349,6 +375,21 @@ def _run(args: argparse.Namespace) -> int:
     for warning in info.warnings:
         print(f"警告：{warning}", file=sys.stderr)
     return 0
+
+
+def _check_migration(args: argparse.Namespace) -> None:
+    """``index --from-faiss`` needs a Milvus store and a local index to copy."""
+    from .index.store import read_manifest
+    from .index.stores import parse_store
+    from .settings import EngineSettings
+
+    settings = EngineSettings.resolve(args.corpus_arg or args.corpus, args.index_dir, args.model, store=args.store)
+    if parse_store(settings.store) is None:
+        raise PolicyQAError("--from-faiss 需要 --store milvus://主机:端口/集合名（或 POLICY_QA_STORE）。")
+    try:
+        read_manifest(settings.index_dir)
+    except PolicyQAError as error:
+        raise PolicyQAError(f"没有可迁移的 FAISS 索引（{error}）：先运行 policy-qa index，或用 --index-dir 指明索引文件夹。") from error
 
 
 def _argument_text(value: str) -> str:

@@ -24,6 +24,7 @@ from .index.catalog import Catalog
 from .index.corpus_admin import check_uploads, copy_into, discard, remove, restore, withdraw
 from .index.embedder import choose_embedding, load_embedding
 from .index.store import IndexChanges, LoadedIndex, Progress, load_or_build
+from .index.stores import parse_store
 from .text.ingest import shown
 from .models.llm_client import ChatClient, LLMError, LLMSettings
 from .schema import Answer, Citation, Drafted, Passage
@@ -65,6 +66,7 @@ class IndexInfo:
     rebuilt_because: str | None
     warnings: list[str]
     changes: IndexChanges | None = None
+    store: str = ""
 
 
 class PolicyQA:
@@ -113,6 +115,8 @@ class PolicyQA:
         llm: LLMSettings | None = None,
         progress: Progress | None = None,
         share_model_of: PolicyQA | None = None,
+        store: str | None = None,
+        republish: bool = False,
     ) -> PolicyQA:
         """Load the index of ``corpus_dir``, building it first when it is missing, stale or corrupt (reporting the
         build's progress to ``progress``).
@@ -120,17 +124,22 @@ class PolicyQA:
         ``share_model_of``: another engine (a server's other knowledge base) whose embedding model this one uses
         when it is the same model, instead of loading a second copy.
 
+        ``store``: where the chunks are searched (default ``POLICY_QA_STORE``, else FAISS in this process):
+        ``milvus://host:port/collection`` keeps them in that Milvus collection, updated with the index;
+        ``republish`` writes the collection anew from the local index (``policy-qa index --from-faiss``).
+
         ``answerer="llm"`` answers with the LLM of ``llm`` (default: ``LLMSettings.from_env()``; no base URL
         means the local llama.cpp server, started on first use), verified and falling back to extractive.
         """
         if answerer not in ANSWERERS:
             raise ValueError(f"unknown answerer {answerer!r}; choose one of {', '.join(ANSWERERS)}")
-        settings = EngineSettings.resolve(corpus_dir, index_dir, embedding_model, top_k)
+        settings = EngineSettings.resolve(corpus_dir, index_dir, embedding_model, top_k, store)
         choice = choose_embedding(settings.embedding_model)
         shared = share_model_of is not None and share_model_of.embedding_id == choice.model_id
         embed_model = share_model_of.embed_model if shared else load_embedding(choice)
         loaded = load_or_build(
-            settings.corpus_dir, settings.index_dir, embed_model, choice.model_id, force=rebuild, progress=progress
+            settings.corpus_dir, settings.index_dir, embed_model, choice.model_id, force=rebuild, progress=progress,
+            store=parse_store(settings.store), republish=republish,
         )
         return cls(settings, loaded, embed_model, answerer, llm)
 
@@ -283,6 +292,7 @@ class PolicyQA:
             rebuilt_because=loaded.rebuilt_because,
             warnings=loaded.warnings,
             changes=loaded.changes,
+            store=loaded.search.description,
         )
 
     # Serving (the web page): answer modes, sources, example questions, corpus changes while answering.
@@ -382,6 +392,7 @@ class PolicyQA:
             force=force,
             progress=lambda fraction, message: report(0.9 * fraction, message),
             serving=self._serving.loaded,
+            store=parse_store(self.settings.store),
         )
         report(0.9, "载入检索器")
         serving = self._serve(loaded, self.answerer_name)

@@ -25,3 +25,7 @@ class IndexBuildError(PolicyQAError):
 
 class IndexCorruptError(PolicyQAError):
     """A persisted index is missing parts, unreadable or inconsistent with its manifest."""
+
+
+class StoreError(PolicyQAError):
+    """The chunk store named by ``--store`` (``POLICY_QA_STORE``) is malformed, unreachable or failed to answer."""

@@ -54,12 +54,14 @@ def enforce_offline() -> None:
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Where the corpus, index and embedding model are, and how much to retrieve."""
+    """Where the corpus, index and embedding model are, how much to retrieve, and which store searches the chunks
+    (None: FAISS in this process; ``milvus://host:port/collection``: a Milvus server)."""
 
     corpus_dir: Path
     index_dir: Path
     embedding_model: str | None = None
     top_k: int = DEFAULT_TOP_K
+    store: str | None = None
 
     @classmethod
     def resolve(
@@ -68,8 +70,10 @@ class EngineSettings:
         index_dir: str | Path | None = None,
         embedding_model: str | None = None,
         top_k: int | None = None,
+        store: str | None = None,
     ) -> EngineSettings:
-        """Fill what the caller left out from ``POLICY_QA_INDEX`` / ``POLICY_QA_EMBEDDING_MODEL`` or defaults."""
+        """Fill what the caller left out from ``POLICY_QA_INDEX`` / ``POLICY_QA_EMBEDDING_MODEL`` /
+        ``POLICY_QA_STORE`` or defaults."""
         corpus = Path(corpus_dir).expanduser()
         index = index_dir or os.environ.get("POLICY_QA_INDEX") or default_index_dir(corpus)
         model = embedding_model or os.environ.get("POLICY_QA_EMBEDDING_MODEL") or None
@@ -78,6 +82,7 @@ class EngineSettings:
             index_dir=Path(index).expanduser(),
             embedding_model=model,
             top_k=top_k or DEFAULT_TOP_K,
+            store=store or os.environ.get("POLICY_QA_STORE") or None,
         )
 
 

@@ -1,5 +1,5 @@
-"""Hybrid retrieval: FAISS dense search and jieba-BM25 (``index.keywords``), fused by reciprocal rank, plus
-heading-path evidence.
+"""Hybrid retrieval: dense search and jieba-BM25 fused by reciprocal rank (by the index's chunk store,
+``index.stores``: FAISS in this process or a Milvus server), plus heading-path evidence.
 
 The question arrives profiled and embedded (``QuestionProfile`` and its e5 vector, computed once); hits are typed
 ``Hit(chunk, score)``. ``HybridRetriever`` is also a llama-index ``BaseRetriever`` for callers that speak
@@ -19,7 +19,7 @@ from ..index.catalog import node_id
 from ..index.frequency import SubstringFrequency
 from ..schema import Chunk, Document
 from ..settings import TUNING
-from ..text.tokens import content_terms, segment
+from ..text.tokens import content_terms
 from .question import QuestionProfile, intent_of, profile_question
 
 if TYPE_CHECKING:
@@ -29,26 +29,12 @@ if TYPE_CHECKING:
     from ..index.store import LoadedIndex
 
 
-# How many nearest chunks dense search ranks (all of a corpus up to this size); the rest get no dense rank.
-# Reciprocal-rank fusion gives rank 4096 a weight of 1/(60+4096): nothing that reaches the top few.
-DENSE_DEPTH = 4096
-
-
 @dataclass(frozen=True)
 class Hit:
     """A retrieved chunk and its fused score."""
 
     chunk: Chunk
     score: float
-
-
-def _rank(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """1-based ranks by descending score of the allowed positive scores (0: unranked); ties keep corpus order."""
-    ranks = np.zeros(len(scores), dtype=np.int64)
-    candidates = np.flatnonzero(allowed & (scores > 0))
-    ordered = candidates[np.argsort(-scores[candidates], kind="stable")]
-    ranks[ordered] = np.arange(1, len(ordered) + 1)
-    return ranks
 
 
 class HybridRetriever(BaseRetriever):
@@ -62,8 +48,7 @@ class HybridRetriever(BaseRetriever):
         self._embed_model = embed_model
         self.top_k = top_k
         self._chunks = catalog.chunks
-        self._faiss = loaded.vector_store.client  # row k: the catalog's chunk k
-        self._keywords = loaded.keywords
+        self._store = loaded.search  # row k: the catalog's chunk k
         # Each chunk's headings below its document, as a row of the distinct ones (which are scored once each).
         headings = ["".join(chunk.section.heading_path[1:]) for chunk in self._chunks]
         row = {heading: k for k, heading in enumerate(dict.fromkeys(headings))}
@@ -93,9 +78,7 @@ class HybridRetriever(BaseRetriever):
         documents ranked up. ``names``: the document names the question uses (scoping deals with them, so they
         are no topic words)."""
         allowed = self._of(within) if within else np.ones(len(self._chunks), dtype=bool)
-        fused = np.zeros(len(self._chunks))
-        for ranks in (self._dense_ranks(query_vector, allowed), self._bm25_ranks(question, allowed)):
-            fused += np.where(ranks > 0, 1.0 / (TUNING.rrf_k + ranks), 0.0)
+        fused = self._store.fused(query_vector, question.text, allowed, TUNING.rrf_k)
         fused += self._heading_bonus(question, names)
         if named:
             fused += TUNING.named_weight * self._of(named)
@@ -117,27 +100,6 @@ class HybridRetriever(BaseRetriever):
             NodeWithScore(node=TextNode(id_=node_id(hit.chunk), text=hit.chunk.text, metadata={"section": hit.chunk.section.heading}), score=hit.score)
             for hit in hits
         ]
-
-    def _dense_ranks(self, query_vector: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-        """Ranks of the ``DENSE_DEPTH`` allowed chunks nearest the question (FAISS searches only those allowed)."""
-        import faiss
-
-        params, depth = None, min(len(self._chunks), DENSE_DEPTH)
-        if not allowed.all():
-            rows = np.flatnonzero(allowed)
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
-            depth = min(len(rows), DENSE_DEPTH)
-        similarities, rows = self._faiss.search(query_vector.reshape(1, -1), depth, params=params)
-        scores = np.zeros(len(self._chunks))
-        valid = rows[0] >= 0
-        scores[rows[0][valid]] = 1.0 + similarities[0][valid]
-        return _rank(scores, allowed)
-
-    def _bm25_ranks(self, question: QuestionProfile, allowed: np.ndarray) -> np.ndarray:
-        terms = segment(question.text)
-        if not terms:
-            return np.zeros(len(self._chunks), dtype=np.int64)
-        return _rank(self._keywords.scores(terms).astype(float), allowed)
 
     def _is_distinctive(self, term: str) -> bool:
         """Whether few enough chunks use ``term``: 「项目」 in a heading says little, 「要素保障」 a lot."""

@@ -35,9 +35,9 @@ def llm_fingerprint(llm: LLMSettings) -> str:
 
 
 def _serves(settings: EngineSettings) -> dict[str, Any]:
-    """What makes an engine's answers: its corpus, index and embedding model."""
+    """What makes an engine's answers: its corpus, index, embedding model and chunk store."""
     return {"corpus_dir": str(settings.corpus_dir.resolve()), "index_dir": str(settings.index_dir.resolve()),
-            "embedding_model": settings.embedding_model}
+            "embedding_model": settings.embedding_model, "store": settings.store}
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ Chunks are embedded for retrieval, and every sentence (under its heading path an
 header) for the evidence stage, which compares each candidate sentence with the question. Both are computed once
 per file content: an update reads, segments and embeds only the files added or changed, takes over the other
 files' parts and their rows of the arrays (a running engine's parts from memory), and writes the index into a new
-folder that replaces the old one in one rename. Opened, the chunk vectors go into a llama-index FAISS store, the
-sentence vectors stay memory-mapped, and BM25 weights are computed from the counts.
+folder that replaces the old one in one rename. Opened, the chunks are searched by a store (``stores/``): FAISS
+over the chunk vectors and BM25 weights computed from the counts (the default), or a Milvus collection kept in step
+with the index; the sentence vectors stay memory-mapped.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ from ..errors import IndexBuildError, IndexCorruptError, UnreadableFileError
 from ..text.ingest import file_sha256, list_corpus, no_readable_files, read_document
 from .catalog import Catalog, chunk_passage, sentence_passage
 from .embedder import embed_passages
-from .keywords import KeywordIndex, TermCounts
+from .keywords import TermCounts
 from .parts import PARTS_DIR, FilePart, load_part, part_file, save_part
+from .stores import ChunkSearch, MilvusLocation
+from .stores.faiss_store import FaissSearch
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
-    from llama_index.vector_stores.faiss import FaissVectorStore
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +91,11 @@ class IndexChanges:
 
 @dataclass
 class LoadedIndex:
-    """An index ready to query: chunk vectors in a FAISS store and BM25 over the chunks' words (rows in the
-    catalog's chunk order), the typed corpus, one vector per sentence (rows by ``Catalog.sentence_row``), each
-    file's part by part file name, why it was (re)built and what changed, if it was."""
+    """An index ready to query: the store searching its chunks (rows in the catalog's chunk order), the typed
+    corpus, one vector per sentence (rows by ``Catalog.sentence_row``), each file's part by part file name, why it
+    was (re)built and what changed, if it was."""
 
-    vector_store: FaissVectorStore
-    keywords: KeywordIndex
+    search: ChunkSearch
     catalog: Catalog
     sentence_vectors: np.ndarray
     parts: dict[str, FilePart]
@@ -133,10 +134,14 @@ def load_or_build(
     force: bool = False,
     progress: Progress | None = None,
     serving: LoadedIndex | None = None,
+    store: MilvusLocation | None = None,
+    republish: bool = False,
 ) -> LoadedIndex:
     """Load the index at ``index_dir`` when it was built from this corpus and model, else update it, reporting
     progress to ``progress``: only files added or changed since are read and embedded (all with ``force``).
     ``serving``: the index a running engine holds, whose files' parts are taken from memory, not read again.
+    ``store``: search the chunks in that Milvus collection (brought in step with the index; written anew with
+    ``republish`` or ``force``) instead of FAISS.
 
     One process builds an index at a time (an advisory lock beside it); another waits, then loads what the
     first built. Folders a killed build left behind are removed (the old index put back if it was retired).
@@ -145,9 +150,10 @@ def load_or_build(
     in_memory = serving.parts if serving is not None else {}
     _tidy(index_dir)
     files = _fingerprinted(listed, _present_manifest(index_dir))
+    searcher = _Searcher(store, republish or force, progress)
     if not force and _stale_reason(index_dir, files, model_id) is None:
         try:
-            return _load(index_dir, files, warnings, in_memory)
+            return _load(index_dir, files, warnings, in_memory, searcher)
         except IndexCorruptError:
             pass
     with _build_lock(index_dir):
@@ -156,13 +162,14 @@ def load_or_build(
         reason = "要求重建" if force else _stale_reason(index_dir, files, model_id)
         if reason is None:  # built by another process while this one waited, or a load that failed above
             try:
-                return _load(index_dir, files, warnings, in_memory)
+                return _load(index_dir, files, warnings, in_memory, searcher)
             except IndexCorruptError as error:
                 reason = f"索引已损坏（{error}）"
         log.warning("正在建立索引 %s：%s。", index_dir, reason)
         reusable = None if force else _reusable_parts(index_dir, model_id)
         loaded = _build(
-            corpus_dir, files, reusable, index_dir, embed_model, model_id, warnings, progress or _log_progress, in_memory
+            corpus_dir, files, reusable, index_dir, embed_model, model_id, warnings, progress or _log_progress, in_memory,
+            searcher,
         )
     loaded.rebuilt_because = reason
     return loaded
@@ -423,6 +430,7 @@ def _build(
     warnings: list[str],
     progress: Progress,
     in_memory: dict[str, FilePart],
+    searcher: _Searcher,
 ) -> LoadedIndex:
     """Build the index of ``files``, taking over the ``reusable`` parts of the present index (by part file name)
     and their rows of its arrays; only the other files are read and embedded."""
@@ -456,7 +464,7 @@ def _build(
     progress(1.0, "索引已写入")
     for message in warnings:
         log.warning("%s", message)
-    loaded = _loaded(index_dir, manifest, parts, catalog, warnings)
+    loaded = _loaded(index_dir, manifest, parts, catalog, warnings, searcher, previous=present)
     loaded.changes = _changes(present, files)
     return loaded
 
@@ -556,7 +564,9 @@ def _reason(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def _load(index_dir: Path, files: list[_File], warnings: list[str], in_memory: dict[str, FilePart]) -> LoadedIndex:
+def _load(
+    index_dir: Path, files: list[_File], warnings: list[str], in_memory: dict[str, FilePart], searcher: _Searcher
+) -> LoadedIndex:
     """The index at ``index_dir`` as it is (its parts from ``in_memory`` where a running engine holds them)."""
     manifest = read_manifest(index_dir)
     paths = {file.name: file.path for file in files}
@@ -570,29 +580,50 @@ def _load(index_dir: Path, files: list[_File], warnings: list[str], in_memory: d
     catalog = Catalog.joined([part.catalog for part in parts])
     warnings = warnings + [f"跳过「{s['name']}」：{s['reason']}" for s in manifest.skipped]
     warnings += [f"「{part.source.name}」{note}" for part in parts for note in part.source.warnings]
-    loaded = _loaded(index_dir, manifest, parts, catalog, warnings)
+    loaded = _loaded(index_dir, manifest, parts, catalog, warnings, searcher)
     for message in warnings:
         log.warning("%s", message)
     return loaded
 
 
-def _loaded(index_dir: Path, manifest: Manifest, parts: list[FilePart], catalog: Catalog, warnings: list[str]) -> LoadedIndex:
-    """The searchable index over the arrays in ``index_dir``: chunk vectors in a FAISS store, sentence vectors
-    memory-mapped, BM25 over the term counts; ``IndexCorruptError`` when they do not match ``catalog``."""
-    import faiss
-    from llama_index.vector_stores.faiss import FaissVectorStore
+@dataclass(frozen=True)
+class _Searcher:
+    """How an opened index's chunks are searched: FAISS in this process (``store`` None) or the Milvus collection
+    ``store``, written anew when ``republish``; ``progress`` reports that writing."""
 
+    store: MilvusLocation | None
+    republish: bool
+    progress: Progress | None
+
+    def open(self, manifest: Manifest, catalog: Catalog, arrays: _Arrays, previous: Manifest | None) -> ChunkSearch:
+        if self.store is None:
+            return FaissSearch(arrays.chunk_vectors, arrays.terms)
+        from .stores.milvus_sync import open_milvus
+
+        return open_milvus(self.store, manifest, catalog, arrays.chunk_vectors, previous=previous,
+                           republish=self.republish, progress=self.progress)
+
+
+def _loaded(
+    index_dir: Path,
+    manifest: Manifest,
+    parts: list[FilePart],
+    catalog: Catalog,
+    warnings: list[str],
+    searcher: _Searcher,
+    previous: Manifest | None = None,
+) -> LoadedIndex:
+    """The searchable index over the arrays in ``index_dir`` (``previous``: the manifest it was updated from):
+    chunks searched by ``searcher``'s store, sentence vectors memory-mapped; ``IndexCorruptError`` when they do not
+    match ``catalog``."""
     arrays = _Arrays.read(index_dir, manifest)
     if (manifest.chunks, manifest.sentences) != (len(catalog.chunks), len(catalog.sentences)):
         raise IndexCorruptError(
             f"清单记有 {manifest.chunks} 个段落、{manifest.sentences} 个句子，文件部分有 {len(catalog.chunks)} 个段落、"
             f"{len(catalog.sentences)} 个句子"
         )
-    dense = faiss.IndexFlatIP(manifest.dimension)
-    dense.add(np.ascontiguousarray(arrays.chunk_vectors, dtype=np.float32))
     return LoadedIndex(
-        vector_store=FaissVectorStore(faiss_index=dense),
-        keywords=KeywordIndex(arrays.terms),
+        search=searcher.open(manifest, catalog, arrays, previous),
         catalog=catalog,
         sentence_vectors=arrays.sentence_vectors,
         parts={part_file(part.source.name, part.source.fingerprint): part for part in parts},
