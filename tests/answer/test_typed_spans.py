@@ -40,6 +40,8 @@ def test_bodies_and_places():
     assert "国务院办公厅" in "".join(_texts(Asks.WHO, "国务院办公厅印发了实施意见。"))
     assert "省发展改革委" in "".join(_texts(Asks.WHO, "由省发展改革委牵头负责。"))
     assert not holds_answer_kind(Asks.WHO, "全部项目均已开工。")
+    assert not holds_answer_kind(Asks.WHO, "用好考核评价奖惩办法，部分项目加快推进。")  # 办法、部分: no bodies
+    assert "市商务局" in "".join(_texts(Asks.WHO, "由市商务局牵头。"))
     assert holds_answer_kind(Asks.PLACE, "第7届博览会将在云南昆明举办。")
 
 
