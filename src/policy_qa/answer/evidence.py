@@ -137,13 +137,15 @@ class EvidenceFinder:
             chunk = hit.chunk
             context = f"{_below_document(chunk)}\n{chunk.text}\n{self._catalog.document_of(chunk).name}"
             titles = set(chunk.section.heading_path)
+            heading_share = _heading_share(question, chunk, weights)
             for sentence in self._catalog.sentences_of(chunk):
                 row = self._catalog.sentence_row(sentence)
                 if row in seen or sentence.text.rstrip("。：:") in titles or BYLINE.fullmatch(sentence.text):
                     continue  # counted already, or a heading or byline: it says where, not what
                 seen.add(row)
                 evidence = self._score(
-                    question, sentence, chunk, rank, context, weights, total, question_bigrams, query_vector, document_names
+                    question, sentence, chunk, rank, context, weights, total, question_bigrams, query_vector,
+                    document_names, heading_share,
                 )
                 candidates.append(evidence)
         return ScopeEvidence(label, tuple(hits), _kind_first(sorted(candidates, key=lambda e: -e.score)))
@@ -160,6 +162,7 @@ class EvidenceFinder:
         question_bigrams: set[str],
         query_vector: np.ndarray,
         document_names: frozenset[str],
+        heading_share: float,
     ) -> Evidence:
         text = sentence.text
         if sentence.section.table_header:
@@ -173,8 +176,6 @@ class EvidenceFinder:
         similarity = float(self._vectors[self._catalog.sentence_row(sentence)] @ query_vector)
         holds_kind = holds_answer_kind(question.asks, text, question.unit)
         headings = _below_document(chunk)
-        topic = {t: w for t, w in weights.items() if t not in chunk.section.heading_path[0] and t not in question.places}
-        heading_share = sum(w for t, w in topic.items() if t in headings) / (sum(topic.values()) or 1.0)
         intent = intent_of(headings) or intent_of(text)
         stated = stated_intent(headings)
         conflict = question.stated is not None and stated is not None and stated != question.stated
@@ -237,6 +238,14 @@ def _kind_first(ranked: list[Evidence]) -> tuple[Evidence, ...]:
             ranked.remove(holding)
             ranked.insert(0, holding)
     return tuple(ranked)
+
+
+def _heading_share(question: QuestionProfile, chunk: Chunk, weights: dict[str, float]) -> float:
+    """The weighted share of the question's topic words (not its places, not words of the document's name) that
+    the chunk's headings below the document hold."""
+    topic = {t: w for t, w in weights.items() if t not in chunk.section.heading_path[0] and t not in question.places}
+    headings = _below_document(chunk)
+    return sum(w for t, w in topic.items() if t in headings) / (sum(topic.values()) or 1.0)
 
 
 def _below_document(chunk: Chunk) -> str:
