@@ -56,6 +56,9 @@ def test_a_unit_asked_for_selects_figures_and_counters_count_alike():
     assert not holds_answer_kind(Asks.COUNT, "完成投资146.59亿元", "项")
     assert holds_answer_kind(Asks.AMOUNT, "水泥 万吨 1022.88 25.8", "吨")  # a table row: the unit is a cell
     assert _texts_in(Asks.COUNT, "到2030年将短缺6.7万人。", "名") == ["6.7万人"]  # people: 名、人、位
+    # a count without its counter (「签约多少项目」): things counted, never an amount
+    assert _texts_in(Asks.COUNT, "共签约项目86个，总投资358.77亿元，涉及6.7万人。", None) == ["86个", "6.7万人"]
+    assert not holds_answer_kind(Asks.COUNT, "签约项目总投资保持在1000亿元以上")
     # a rate asked by name: a share, points or times, or a table's bare cell; never an amount
     assert _texts_in(Asks.RATE, "完成投资146.59亿元，增长22.6%，高于全省2.1个百分点。", "%") == ["22.6%", "2.1个百分点"]
     assert not holds_answer_kind(Asks.RATE, "完成投资146.59亿元", "%")

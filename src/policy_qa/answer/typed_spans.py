@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..schema import Span
-from ..text.figures import find_figures
+from ..text.figures import COUNTERS, find_figures
 from .question import Asks
 
 _CN_NUMBER = "[〇零一二三四五六七八九十百两]"
@@ -78,6 +78,9 @@ def answer_spans(asks: Asks, text: str, unit: str | None = None) -> list[Span]:
             if not matching and unit in text:  # a table row: the unit is a cell of its own (「水泥 万吨 1022.88」)
                 matching = [Span(f.start, f.end) for f in figures if not f.unit]
             return sorted(matching, key=lambda s: s.start)
+        if asks is Asks.COUNT:  # 「签约多少项目」: a number of things (「86个」「6.7万」), not an amount (「1000亿元」)
+            counts = [Span(f.start, f.end) for f in figures if f.unit in COUNTERS or not f.unit]
+            return sorted(counts + [Span(m.start(), m.end()) for m in spoken], key=lambda s: s.start)
         measured = [Span(f.start, f.end) for f in figures if f.unit or f.scale]
         quantities = [Span(m.start(), m.end()) for m in spoken]
         return sorted(measured + quantities, key=lambda s: s.start) or [Span(f.start, f.end) for f in figures]

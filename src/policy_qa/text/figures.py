@@ -15,6 +15,11 @@ UNITS = sorted(
     key=len,
     reverse=True,
 )
+# The measure words that count things (a count question is answered by one of these, or a bare number).
+COUNTERS = frozenset(
+    """个 家 项 宗 次 期 份 名 人 户 座 条 台 套 批 所 处 件 场 届 栋 间 辆 艘 架 列 部 支 类 种 张 本 册 篇 首 例 起 头 只 株 棵 口
+    批次 人次 架次 车次""".split()
+)
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _FIGURE = re.compile(
     rf"(?P<number>{_NUMBER})\s*(?P<scale>[万亿千百]*)\s*(?P<unit>{'|'.join(map(re.escape, UNITS))})?"
