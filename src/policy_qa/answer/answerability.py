@@ -3,12 +3,13 @@
 Three things refuse outright, because no wording can make up for them: the best sentence's context lacks a year
 or place the question names (the figure is another year's or another entity's); it is a result where the
 question asks for a plan, or the other way round; or it holds no span of the kind asked for (a figure in the
-unit asked for, a date, a body, a place). Otherwise a logistic model of the best sentence's
-features (weighted coverage of the question's words, shared character bigrams, e5 similarity with the question,
-its chunk's retrieval rank, the weight of the heaviest question word its context lacks) gives the probability that the extracted answer is right, and the engine answers when that
-probability is above the threshold where a wrong answer costs as much as three refusals, or when the question asks
-about the best sentence's section as a whole (``answered_by_section``). Its
-coefficients and threshold are fitted on dev halves (``scripts/fit_answerability.py``; ``settings.ANSWERABILITY``).
+unit asked for, a date, a body, a place). Otherwise a logistic model of the best sentence's features (weighted
+coverage of the question's words, shared character bigrams, e5 similarity with the question, its chunk's retrieval
+rank, the weight of the heaviest question word its context lacks) gives the probability that the extracted answer
+is right, and the engine answers when that probability is above the threshold where a wrong answer costs as much
+as three refusals, or when the question asks about the best sentence's section as a whole
+(``answered_by_section``). Its coefficients and threshold are fitted on dev halves
+(``scripts/fit_answerability.py``; ``settings.ANSWERABILITY``).
 """
 
 from __future__ import annotations
