@@ -35,7 +35,7 @@ _CHINESE_QUANTITY = re.compile(
 )
 # Measure words that count the same things: organisations and places (「几家开发区」 is answered by 「4个开发区」),
 # people (「多少名工程师」 by 「6.7万人」).
-_COUNTERS = (frozenset("个家所座处户"), frozenset("名人位"))
+_COUNTING_ALIKE = (frozenset("个家所座处户"), frozenset("名人位"))
 # Units of a rate: a share, a change in points, a multiple.
 _RATE_UNITS = frozenset({"%", "‰", "个百分点", "百分点", "基点", "倍"})
 _PERSON_TAGS = ("nr", "nt")
@@ -70,7 +70,7 @@ def answer_spans(asks: Asks, text: str, unit: str | None = None) -> list[Span]:
             return sorted(rates, key=lambda s: s.start) or bare
         if unit:
             unit = unit.lstrip("万亿千百") or unit
-            units = next((counters for counters in _COUNTERS if unit in counters), {unit})
+            units = next((counters for counters in _COUNTING_ALIKE if unit in counters), {unit})
             matching = [
                 Span(f.start, f.end) for f in figures if f.unit in units or (f.unit or "").endswith(unit) and len(unit) > 1
             ]
