@@ -67,3 +67,30 @@ def test_a_unit_asked_for_selects_figures_and_counters_count_alike():
 
 def _texts_in(asks, text, unit):
     return [text[s.start : s.end] for s in answer_spans(asks, text, unit)]
+
+
+def test_a_figure_answers_only_when_said_of_the_question_subject():
+    from policy_qa.answer.typed_spans import bound_spans, subject_words
+
+    text = "全年地区生产总值达到32193.15亿元、增长5.7%，人均地区生产总值突破10万元，服务业增加值增长6.8%。"
+    subject = subject_words(("服务业", "增加值", "总量"), text)
+    assert subject == ("服务业", "增加值")
+    assert not holds_answer_kind(Asks.AMOUNT, text, "亿元", subject)  # the 亿元 figure is the GDP's
+    assert holds_answer_kind(Asks.AMOUNT, text, "亿元", subject_words(("地区生产总值",), text))
+    rates = bound_spans(text, answer_spans(Asks.RATE, text, "%"), subject)
+    assert [text[s.start : s.end] for s in rates] == ["6.8%"]
+    # a lead that only continues the figure before it keeps that figure's subject
+    text = "全州肉类总产量18.99万吨，比上年下降3.4%；实际使用外资：4870万美元，其中松花江下游55至70毫米。"
+    assert holds_answer_kind(Asks.RATE, text, "%", subject_words(("肉类", "总产量"), text))
+    assert holds_answer_kind(Asks.AMOUNT, text, "万美元", subject_words(("实际", "使用", "外资"), text))
+    assert holds_answer_kind(Asks.AMOUNT, text, "毫米", subject_words(("下游",), text))
+    # the subject may follow its counter; and a subject only in the headings binds every figure
+    text = "新增授权点65个，80个学科进入ESI前1%。"
+    assert _texts_in(Asks.COUNT, text, "个") == ["65个", "80个"]
+    assert [text[s.start : s.end] for s in bound_spans(text, answer_spans(Asks.COUNT, text, "个"), ("学科",))] == ["80个"]
+    assert holds_answer_kind(Asks.COUNT, text, "个", subject_words(("高校",), text))
+
+
+def test_ordinals_and_levels():
+    assert _texts_in(Asks.AMOUNT, "第三产业：完成额（万元） 7670688", None) == ["7670688"]  # 「第三产业」 is no figure
+    assert "二级" in _texts_in(Asks.AMOUNT, "应急响应提升至二级", None)

@@ -23,7 +23,7 @@ from ..text.repair import BYLINE
 from ..text.tokens import char_bigrams, is_naming_word, years
 from .question import QuestionProfile, intent_of, stated_intent
 from .retrieval import Hit
-from .typed_spans import holds_answer_kind
+from .typed_spans import holds_answer_kind, subject_words
 
 # A place said with a generic suffix is the place: 「某某地区」 is 「某某」, 「某某市」 is 「某某」.
 _GENERIC_SUFFIX = re.compile(r"(?:地区|地方|一带|方面|流域|沿线|市|省|县|区|州)$")
@@ -174,7 +174,8 @@ class EvidenceFinder:
         uncovered = max((w for t, w in weights.items() if t not in context and _char_share(t, text) < 1), default=0.0)
         overlap = len(question_bigrams & char_bigrams(text)) / (len(question_bigrams) or 1)
         similarity = float(self._vectors[self._catalog.sentence_row(sentence)] @ query_vector)
-        holds_kind = holds_answer_kind(question.asks, text, question.unit)
+        subject = subject_words(tuple(t for t in question.terms if t not in question.places), text)
+        holds_kind = holds_answer_kind(question.asks, text, question.unit, subject)
         headings = _below_document(chunk)
         intent = intent_of(headings) or intent_of(text)
         stated = stated_intent(headings)

@@ -31,13 +31,23 @@ _BODY = re.compile(
 )
 # Quantities in Chinese numerals: 「一月一次」「全省第一」「两倍」.
 _CHINESE_QUANTITY = re.compile(
-    r"第[一二三四五六七八九十]+(?![条章节款项编部分])|[一二两三四五六七八九十百千万]+[个次月年天倍名位家项条成]"
+    r"第[一二三四五六七八九十]+(?![条章节款项编部分产])|[一二两三四五六七八九十百千万]+[个次月年天倍名位家项条成级]"
 )
 # Measure words that count the same things: organisations and places (「几家开发区」 is answered by 「4个开发区」),
 # people (「多少名工程师」 by 「6.7万人」).
 _COUNTING_ALIKE = (frozenset("个家所座处户"), frozenset("名人位"))
 # Units of a rate: a share, a change in points, a multiple.
 _RATE_UNITS = frozenset({"%", "‰", "个百分点", "百分点", "基点", "倍"})
+# A figure's lead that only continues the figure before it (「、增长5.7%」「，比上年下降3.4%」「，其中……」): the
+# figure is the same subject's.
+_CONTINUES = re.compile(
+    r"[、，,；\s（()）和及与]*(?:[至到~～\-－—]|(?:比|较)(?:上年|去年|年初|上月|同期|上季度?)?|同比|环比|增长|下降|增加|减少|提高|降低|上涨|下跌|"
+    r"回落|增|降|占|其中|年均|分别|达到?|为|合计|累计|共计?|约|超过?|突破|绝对额)"
+)
+# Words of change: they say how a figure moved, not whose it is.
+_CHANGE_WORDS = re.compile(r"增长|下降|增加|减少|提高|降低|上涨|下跌|同比|比上年|新增|累计|达到|完成|实现")
+# A figure's lead starts after a clause break; a label's colon is none (「实际使用外资：4870万美元」).
+_CLAUSE_END = "，,；;。！？!?\n"
 _PERSON_TAGS = ("nr", "nt")
 _PLACE_TAGS = ("ns",)
 
@@ -94,8 +104,44 @@ def answer_spans(asks: Asks, text: str, unit: str | None = None) -> list[Span]:
     return []
 
 
-def holds_answer_kind(asks: Asks, text: str, unit: str | None = None) -> bool:
-    """Whether ``text`` has a span of the kind (and unit) asked for; kinds without one always hold."""
-    if asks in (Asks.RATE, Asks.COUNT, Asks.AMOUNT, Asks.DATE, Asks.WHO, Asks.PLACE):
+def subject_words(terms: tuple[str, ...], text: str) -> tuple[str, ...]:
+    """The question's topic ``terms`` (its places left out by the caller) that ``text`` holds, less words of
+    change (「增长」「完成」): the words a figure of ``text`` must be said of to answer the question."""
+    return tuple(t for t in terms if t in text and not _CHANGE_WORDS.fullmatch(t))
+
+
+def bound_spans(text: str, spans: list[Span], subject: tuple[str, ...]) -> list[Span]:
+    """The figure ``spans`` of ``text`` said of a ``subject`` word: the word is in the figure's lead (the text
+    from the figure or clause break before it), or in its tail up to the next figure or clause break (「80个学科」),
+    or the lead only continues the figure before it (「、增长5.7%」「，比上年下降3.4%」), which is bound. With no
+    subject word in ``text``, every span is bound (its subject is in the headings or context)."""
+    if not subject:
+        return spans
+    marks = sorted({(f.start, f.end) for f in find_figures(text)} | {(s.start, s.end) for s in spans})
+
+    def bound(position: int, depth: int = 0) -> bool:
+        start, end = marks[position]
+        previous_end = marks[position - 1][1] if position else 0
+        clause_start = max((text.rfind(c, 0, start) + 1 for c in _CLAUSE_END), default=0)
+        lead = text[max(previous_end, clause_start) : start]
+        following = [s for s, _ in marks[position + 1 :]] + [
+            i for i in (text.find(c, end) for c in _CLAUSE_END) if i >= 0
+        ]
+        tail = text[end : min(following, default=len(text))]
+        if any(word in lead or word in tail for word in subject):
+            return True
+        if position and depth < 8 and (not lead.strip(_CLAUSE_END + "、 ") or _CONTINUES.match(lead)):
+            return bound(position - 1, depth + 1)
+        return False
+
+    return [span for span in spans if bound(marks.index((span.start, span.end)))]
+
+
+def holds_answer_kind(asks: Asks, text: str, unit: str | None = None, subject: tuple[str, ...] = ()) -> bool:
+    """Whether ``text`` has a span of the kind (and unit) asked for, a figure said of a ``subject`` word
+    (``bound_spans``); kinds without a span always hold."""
+    if asks.figure:
+        return bool(bound_spans(text, answer_spans(asks, text, unit), subject))
+    if asks in (Asks.DATE, Asks.WHO, Asks.PLACE):
         return bool(answer_spans(asks, text, unit))
     return True
