@@ -52,6 +52,9 @@ def test_numbers_must_appear_whole():
     assert not holds_number("增长51.5%", "5") and not holds_number("0.5倍", "5") and not holds_number("15个", "5")
     item = EvalItem("n", "q", "fact", True, "5万辆", (), ("5万辆",), numbers=("5",))
     assert is_correct(item, _answer("出口5万辆[1]")) and not is_correct(item, _answer("出口15万辆[1]"))
+    # thousands separators: 「24,348.66」 is 24348.66, while 「3,5」 is two numbers
+    item = EvalItem("c", "q", "fact", True, "", (), (), numbers=("24348.66",))
+    assert is_correct(item, _answer("较原计划少24,348.66万元[1]")) and not is_correct(item, _answer("少2,4348.66万元[1]"))
 
 
 def test_citation_check_finds_misplaced_and_invented_figures():

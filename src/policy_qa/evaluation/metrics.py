@@ -16,6 +16,7 @@ from .dataset import EvalItem
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _SPACE = re.compile(r"\s+")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 def squeeze(text: str) -> str:
@@ -87,10 +88,11 @@ def is_correct(item: EvalItem, answer: Answer) -> bool:
     if not item.answerable:
         return answer.refused
     shown = squeeze(_MARKER.sub("", answer.text))
+    plain = _THOUSANDS.sub("", shown)  # 「24,348.66」 is the number 24348.66
     return (
         not answer.refused
         and all(squeeze(required) in shown for required in item.required)
-        and all(holds_number(shown, number) for number in item.numbers)
+        and all(holds_number(plain, number.replace(",", "")) for number in item.numbers)
     )
 
 
