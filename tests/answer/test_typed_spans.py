@@ -94,3 +94,4 @@ def test_a_figure_answers_only_when_said_of_the_question_subject():
 def test_ordinals_and_levels():
     assert _texts_in(Asks.AMOUNT, "第三产业：完成额（万元） 7670688", None) == ["7670688"]  # 「第三产业」 is no figure
     assert "二级" in _texts_in(Asks.AMOUNT, "应急响应提升至二级", None)
+    assert not holds_answer_kind(Asks.COUNT, "第二条 本条例适用于本省。", "条")  # an article's number

@@ -29,9 +29,9 @@ _BODY = re.compile(
     r"协会|学会|联合会|商会|大学|学院|法院|检察院|研究院|基金会|组织|总部|党委|支部|队)"
     r"(?<!办(?=法))(?<!部(?=分))(?<!所(?=有|以|在|得))(?<!局(?=面))"  # 「办法」「部分」「所有」「局面」 are no bodies
 )
-# Quantities in Chinese numerals: 「一月一次」「全省第一」「两倍」.
+# Quantities in Chinese numerals: 「一月一次」「全省第一」「两倍」; an article's number (「第二条」) is none.
 _CHINESE_QUANTITY = re.compile(
-    r"第[一二三四五六七八九十]+(?![条章节款项编部分产])|[一二两三四五六七八九十百千万]+[个次月年天倍名位家项条成级]"
+    r"第[一二三四五六七八九十]+(?![条章节款项编部分产])|(?<![第一二两三四五六七八九十百千万])[一二两三四五六七八九十百千万]+[个次月年天倍名位家项条成级]"
 )
 # Measure words that count the same things: organisations and places (「几家开发区」 is answered by 「4个开发区」),
 # people (「多少名工程师」 by 「6.7万人」).
