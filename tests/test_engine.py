@@ -46,6 +46,13 @@ def test_question_naming_two_reports_answers_each(qa):
     _assert_citations_hold(qa, answer)
 
 
+def test_a_comparison_without_names_answers_for_the_first_retrieved_reports(qa):
+    answer = qa.ask("两个市开发区的规上工业增加值增速对比一下")
+    assert "16.5%" in answer.text and "22.6%" in answer.text
+    assert {c.section.split(" › ")[0] for c in answer.citations} == {"临汾市", "晋城市"}
+    _assert_citations_hold(qa, answer)
+
+
 def test_answer_is_focused_not_the_whole_paragraph(qa):
     answer = qa.ask("临汾开发区共承接了多少项赋权事项？")
     assert "3827项" in answer.text

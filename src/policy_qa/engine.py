@@ -17,7 +17,7 @@ from .answer.inputs import validate_history, validate_question
 from .answer.llm import LLMAnswerer
 from .answer.question import QuestionProfile, profile_question
 from .answer.retrieval import Hit, HybridRetriever
-from .answer.scoping import names_in, scopes_for
+from .answer.scoping import Scope, compared_documents, names_in, scopes_for
 from .answer.source_check import SourceCheck
 from .answer.sources import SourceView, candidate_questions, source_view
 from .index.catalog import Catalog
@@ -217,16 +217,20 @@ class PolicyQA:
         query_vector = serving.retriever.embed(question)
         k = top_k or self.settings.top_k
         names = frozenset(name for name, _ in names_in(question, catalog))
-        return profile, [
-            serving.evidence.find(
-                profile,
-                query_vector,
-                serving.retriever.search(profile, query_vector, list(scope.within or []), list(scope.named), k, names),
-                scope.label,
-                names,
-            )
-            for scope in scopes_for(question, catalog)
-        ]
+
+        def search(scope: Scope) -> list[Hit]:
+            return serving.retriever.search(profile, query_vector, list(scope.within or []), list(scope.named), k, names)
+
+        gathered = []
+        for scope in scopes_for(question, catalog):
+            hits = search(scope)
+            if scope.compares:
+                parts = compared_documents(scope, [catalog.document_of(hit.chunk) for hit in hits])
+                if len(parts) > 1:
+                    gathered += [(part, search(part)) for part in parts]
+                    continue
+            gathered.append((scope, hits))
+        return profile, [serving.evidence.find(profile, query_vector, hits, scope.label, names) for scope, hits in gathered]
 
     def _rewriting_client(self, serving: _Serving) -> ChatClient | None:
         """The LLM for rewriting follow-ups when LLM answers are on and it can be reached, else None (rules)."""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from policy_qa.answer.scoping import names_in, scopes_for
+from policy_qa.answer.scoping import MAX_COMPARED, compared_documents, names_in, scopes_for
 from policy_qa.index.catalog import Catalog
 from policy_qa.text.ingest import read_corpus
 
@@ -57,4 +57,15 @@ def test_an_ambiguous_name_ranks_up_without_excluding(catalog):
 
 def test_no_name_no_scope(catalog):
     (scope,) = scopes_for("开发区建设情况如何？", catalog)
-    assert scope.within is None and scope.named == () and scope.label is None
+    assert scope.within is None and scope.named == () and scope.label is None and not scope.compares
+
+
+def test_an_unnamed_comparison_takes_its_first_retrieved_documents(catalog):
+    (scope,) = scopes_for("两个市新建厂房对比一下", catalog)
+    assert scope.within is None and scope.compares == 2
+    assert scopes_for("各市签约项目是多少", catalog)[0].compares == MAX_COMPARED
+    assert scopes_for("市场化改革有什么进展", catalog)[0].compares == 0  # 「市场」 compares nothing
+    documents = {d.name: d for d in catalog.documents}
+    ranked = [documents["青山市"], documents["青山市"], documents["长河市"], documents["其他"]]
+    assert [s.label for s in compared_documents(scope, ranked)] == ["青山市", "长河市"]
+    assert compared_documents(scope, [documents["青山市"]]) == [scope]  # one document: nothing to compare

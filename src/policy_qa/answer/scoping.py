@@ -5,11 +5,14 @@ jieba word boundaries (or runs into an administrative suffix: 「某市」 for t
 found in the question covers it. A name stands for the documents called exactly that, else for those having it
 as an alias. A named document is ranked up; the others are excluded only when the naming is unambiguous (the
 name stands for one document). A question that names several documents unambiguously gets one scope per
-document, so a comparison answers for each.
+document, so a comparison answers for each; one that compares places or documents without naming them
+(「两个市……对比一下」「各地」) asks the whole corpus, and its first documents by retrieval rank become its scopes
+(``compared_documents``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..index.catalog import Catalog
@@ -17,16 +20,24 @@ from ..schema import Document
 from ..text.tokens import word_boundaries
 
 _ADMIN_SUFFIXES = "省市县区州旗盟"
+# Places or documents compared without their names: 「两个市」「两地」「两份报告」 (two), 「三个区」 (three),
+# 「各市」「几个地方」 (up to ``MAX_COMPARED``).
+_UNNAMED = re.compile(
+    r"(?P<count>[两二三四各几])(?:个|份|家)?(?:市|地|区|县|省|州|城市|地方|地区|文件|报告|材料|文档|开发区|园区)(?!场|点|位|域|方面|法)"
+)
+MAX_COMPARED = 4
 
 
 @dataclass(frozen=True)
 class Scope:
     """Where to look: only ``within`` (None: the whole corpus), ranking ``named`` documents up; ``label`` names
-    the document of one scope of a comparison."""
+    the document of one scope of a comparison; ``compares``: the number of unnamed documents a comparison asks
+    for (0: none), to be taken from the retrieved ones (``compared_documents``)."""
 
     within: tuple[Document, ...] | None
     named: tuple[Document, ...]
     label: str | None = None
+    compares: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,10 +83,21 @@ def scopes_for(question: str, catalog: Catalog) -> list[Scope]:
     matches = _matches(question, catalog)
     named = list({id(m.document): m.document for m in matches}.values())
     if not named:
-        return [Scope(None, ())]
+        unnamed = _UNNAMED.search(question)
+        count = {"两": 2, "二": 2, "三": 3, "四": 4}.get(unnamed.group("count"), MAX_COMPARED) if unnamed else 0
+        return [Scope(None, (), compares=count if len(catalog.documents) > 1 else 0)]
     sure = {id(m.document): m.document for m in matches if len(catalog.name_carriers[m.name][1]) == 1}
     if len(sure) == len(named) and len(named) >= 2:
         return [Scope((document,), (document,), document.name) for document in named]
     if len(sure) == 1 and len(named) == 1:
         return [Scope((named[0],), tuple(named))]
     return [Scope(None, tuple(named))]
+
+
+def compared_documents(scope: Scope, ranked: list[Document]) -> list[Scope]:
+    """An unnamed comparison's scopes: one per document among its first ``scope.compares`` distinct ``ranked``
+    (the documents of its retrieved chunks, best first); the scope itself when fewer than two are found."""
+    documents = list({id(document): document for document in ranked}.values())[: scope.compares]
+    if len(documents) < 2:
+        return [scope]
+    return [Scope((document,), (document,), document.name) for document in documents]
