@@ -3,7 +3,7 @@ answerability decision and the answerers read."""
 
 from dataclasses import replace
 
-from policy_qa.answer.evidence import EvidenceFinder, _kind_first
+from policy_qa.answer.evidence import EvidenceFinder, _kind_first, _prose_first
 from policy_qa.answer.question import Asks
 from policy_qa.settings import TUNING
 
@@ -61,6 +61,20 @@ def test_a_close_sentence_with_the_span_asked_for_comes_first(qa):
     far = replace(second, holds_kind=True, score=5.0 - TUNING.kind_margin * 2)
     assert _kind_first([lacking, close]) == (close, lacking)
     assert _kind_first([lacking, far]) == (lacking, far)
+
+
+def test_prose_stating_a_table_rows_figure_comes_before_the_row(qa):
+    _, scope = _scope(qa, "临汾标准化厂房建了多少？")
+    first, second = scope.ranked[:2]
+    section = replace(first.sentence.section, table_header="绝对额（万元） 比上年增长（%）")
+    row = replace(first, sentence=replace(first.sentence, text="住户存款余额 7506805 13.7", section=section), score=5.0)
+    prose = replace(second, sentence=replace(second.sentence, text="住户存款余额750.68亿元，比年初增长13.7%。"), holds_kind=True)
+    close, far = replace(prose, score=5.0 - TUNING.kind_margin / 2), replace(prose, score=5.0 - TUNING.kind_margin * 2)
+    assert row.sentence.is_table_row and not close.sentence.is_table_row
+    assert _prose_first((row, close)) == (close, row)
+    assert _prose_first((row, far)) == (row, far)
+    other = replace(close, sentence=replace(close.sentence, text="各项存款余额1466.64亿元，增长26.7%。"))
+    assert _prose_first((row, other)) == (row, other)  # prose of other figures is another row's
 
 
 def test_a_region_that_qualifies_a_present_name_is_not_missing(qa):

@@ -55,6 +55,8 @@ def test_a_unit_asked_for_selects_figures_and_counters_count_alike():
     assert _texts_in(Asks.AMOUNT, text, "亿元") == ["146.59亿元"]
     assert not holds_answer_kind(Asks.COUNT, "完成投资146.59亿元", "项")
     assert holds_answer_kind(Asks.AMOUNT, "水泥 万吨 1022.88 25.8", "吨")  # a table row: the unit is a cell
+    assert not holds_answer_kind(Asks.COUNT, "家用汽车 33 17", "台")
+    assert holds_answer_kind(Asks.COUNT, "家用汽车 33 17", "台", table_row=True)  # the unit is in the headers
     assert _texts_in(Asks.COUNT, "到2030年将短缺6.7万人。", "名") == ["6.7万人"]  # people: 名、人、位
     # a count without its counter (「签约多少项目」): things counted, never an amount
     assert _texts_in(Asks.COUNT, "共签约项目86个，总投资358.77亿元，涉及6.7万人。", None) == ["86个", "6.7万人"]

@@ -20,6 +20,7 @@ from ..index.frequency import SubstringFrequency
 from ..schema import Chunk
 from ..settings import TUNING
 from ..text.repair import BYLINE
+from ..text.figures import numbers_of
 from ..text.tokens import char_bigrams, is_naming_word, years
 from .question import QuestionProfile, intent_of, stated_intent
 from .retrieval import Hit
@@ -148,7 +149,7 @@ class EvidenceFinder:
                     document_names, heading_share,
                 )
                 candidates.append(evidence)
-        return ScopeEvidence(label, tuple(hits), _kind_first(sorted(candidates, key=lambda e: -e.score)))
+        return ScopeEvidence(label, tuple(hits), _prose_first(_kind_first(sorted(candidates, key=lambda e: -e.score))))
 
     def _score(
         self,
@@ -175,7 +176,7 @@ class EvidenceFinder:
         overlap = len(question_bigrams & char_bigrams(text)) / (len(question_bigrams) or 1)
         similarity = float(self._vectors[self._catalog.sentence_row(sentence)] @ query_vector)
         subject = subject_words(tuple(t for t in question.terms if t not in question.places), text)
-        holds_kind = holds_answer_kind(question.asks, text, question.unit, subject)
+        holds_kind = holds_answer_kind(question.asks, text, question.unit, subject, sentence.is_table_row)
         headings = _below_document(chunk)
         intent = intent_of(headings) or intent_of(text)
         stated = stated_intent(headings)
@@ -239,6 +240,27 @@ def _kind_first(ranked: list[Evidence]) -> tuple[Evidence, ...]:
             ranked.remove(holding)
             ranked.insert(0, holding)
     return tuple(ranked)
+
+
+def _prose_first(ranked: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """``ranked`` with a sentence of prose first when the best is a table's row and the prose states one of the
+    row's figures (not a small whole number) and scores within ``TUNING.kind_margin``: the prose says the figure
+    with its unit (「住户存款余额750.68亿元，比年初增长13.7%」 for the row 「住户存款余额 7506805 13.7」)."""
+    if not ranked or not ranked[0].sentence.is_table_row:
+        return ranked
+    best = ranked[0]
+    figures = {n for n in numbers_of(best.text) if "." in n or len(n) >= 3}
+    prose = next(
+        (
+            e for e in ranked[1:]
+            if best.score - e.score <= TUNING.kind_margin and not e.sentence.is_table_row and e.holds_kind
+            and figures & numbers_of(e.text)
+        ),
+        None,
+    )
+    if prose is None:
+        return ranked
+    return (prose, *(e for e in ranked if e is not prose))
 
 
 def _heading_share(question: QuestionProfile, chunk: Chunk, weights: dict[str, float]) -> float:

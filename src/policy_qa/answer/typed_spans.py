@@ -67,9 +67,10 @@ def _pos_spans(text: str, tags: tuple[str, ...]) -> list[Span]:
     return spans
 
 
-def answer_spans(asks: Asks, text: str, unit: str | None = None) -> list[Span]:
+def answer_spans(asks: Asks, text: str, unit: str | None = None, table_row: bool = False) -> list[Span]:
     """Spans of ``text`` that could answer a question of kind ``asks``, in order; for a figure question that
-    names its unit (「几家」「多少亿元」), only figures in that unit."""
+    names its unit (「几家」「多少亿元」), only figures in that unit, or a ``table_row``'s bare cells (its units are
+    in its headers)."""
     if asks.figure:
         figures = [f for f in find_figures(text) if not f.is_year and (unit in ("月", "日") or not f.is_calendar_day)]
         spoken = [m for m in _CHINESE_QUANTITY.finditer(text)]
@@ -85,7 +86,7 @@ def answer_spans(asks: Asks, text: str, unit: str | None = None) -> list[Span]:
                 Span(f.start, f.end) for f in figures if f.unit in units or (f.unit or "").endswith(unit) and len(unit) > 1
             ]
             matching += [Span(m.start(), m.end()) for m in spoken if m.group()[-1] in units]
-            if not matching and unit in text:  # a table row: the unit is a cell of its own (「水泥 万吨 1022.88」)
+            if not matching and (table_row or unit in text):  # a table's cells: the unit is in a header or cell
                 matching = [Span(f.start, f.end) for f in figures if not f.unit]
             return sorted(matching, key=lambda s: s.start)
         if asks is Asks.COUNT:  # 「签约多少项目」: a number of things (「86个」「6.7万」), not an amount (「1000亿元」)
@@ -137,11 +138,13 @@ def bound_spans(text: str, spans: list[Span], subject: tuple[str, ...]) -> list[
     return [span for span in spans if bound(marks.index((span.start, span.end)))]
 
 
-def holds_answer_kind(asks: Asks, text: str, unit: str | None = None, subject: tuple[str, ...] = ()) -> bool:
+def holds_answer_kind(
+    asks: Asks, text: str, unit: str | None = None, subject: tuple[str, ...] = (), table_row: bool = False
+) -> bool:
     """Whether ``text`` has a span of the kind (and unit) asked for, a figure said of a ``subject`` word
     (``bound_spans``); kinds without a span always hold."""
     if asks.figure:
-        return bool(bound_spans(text, answer_spans(asks, text, unit), subject))
+        return bool(bound_spans(text, answer_spans(asks, text, unit, table_row), subject))
     if asks in (Asks.DATE, Asks.WHO, Asks.PLACE):
         return bool(answer_spans(asks, text, unit))
     return True
