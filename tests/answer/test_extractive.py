@@ -21,3 +21,25 @@ def test_a_question_about_a_section_is_answered_by_its_opening(qa):
 def test_a_figure_question_is_no_question_about_a_section(qa):
     profile, (scope,) = qa.evidence("临汾明年要新建多少标准化厂房？")
     assert not answered_by_section(profile, scope.best)
+
+
+def test_a_lead_phrase_too_long_to_show_is_answered_by_its_run_in_headings(tmp_path):
+    from policy_qa import PolicyQA
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    details = "加快推进一批交通、水利、能源重大项目前期工作，新开工一批高铁、储气库和航运枢纽项目，带动有效投资稳定增长"
+    (corpus / "某市政府工作报告.txt").write_text(
+        "某市政府工作报告\n\n二、2025年主要任务\n\n"
+        f"全方位扩大内需。提高投资效益。{details}。{details}。大力提振消费。{details}。{details}。"
+        f"推动房地产市场止跌回稳。{details}。{details}。\n\n"
+        f"积极培育新质生产力。{details}。\n",
+        encoding="utf-8",
+    )
+    qa = PolicyQA.from_corpus(corpus, index_dir=tmp_path / "index")
+    answer = qa.ask("今年在扩大内需方面有什么打算")
+    assert not answer.refused
+    assert [c.quote for c in answer.citations] == [
+        "全方位扩大内需。", "提高投资效益。", "大力提振消费。", "推动房地产市场止跌回稳。"
+    ]
+    assert "全方位扩大内需[1]：提高投资效益[2]；大力提振消费[3]；推动房地产市场止跌回稳[4]。" in answer.text

@@ -116,6 +116,9 @@ class ExtractiveAnswerer:
         best = scope.ranked[0]
         if answered_by_section(question, best):
             return self.overview(best, first_index)
+        leads = [] if question.wants_figure else self.run_in_leads(best.sentence)
+        if leads:
+            return self._headed(best, [best.sentence, *leads], first_index)
         chosen = [best]
         wanted, margin = (LIST_SENTENCES, LIST_SENTENCE_MARGIN) if question.wants_list else (2, SECOND_SENTENCE_MARGIN)
         for other in scope.ranked[1:4]:
@@ -191,6 +194,32 @@ class ExtractiveAnswerer:
         head = _leading_time(sentence, clauses)
         body = f"{head}，{body}" if head and first.start > 0 else body
         return body, evidence.sentence.end
+
+    def _headed(self, evidence: Evidence, parts: list[Sentence], first_index: int) -> tuple[str, tuple[Citation, ...]]:
+        """A lead phrase and the run-in headings it opens (``run_in_leads``), each cited: 「全方位扩大内需[1]：提高
+        投资效益[2]；大力提振消费[3]」."""
+        citations = tuple(self.cite(s, first_index + k, s.end) for k, s in enumerate(parts))
+        bodies = [f"{s.text.rstrip('。！？；')}[{c.index}]" for s, c in zip(parts, citations)]
+        return f"{self.label(evidence)}{bodies[0]}：{'；'.join(bodies[1:])}。", citations
+
+    def run_in_leads(self, sentence: Sentence) -> list[Sentence]:
+        """The run-in headings of the paragraph a short lead phrase opens, when the paragraph is too long to show
+        (past ``LIST_CHARS``): its sentences of at most ``LEAD_CHARS`` without a comma that lead more text
+        (「全方位扩大内需。提高投资效益。加强……。大力提振消费。紧扣……」 → 「提高投资效益」「大力提振消费」); none when
+        fewer than two."""
+        if len(sentence.text) > LEAD_CHARS or sentence.text.rstrip().endswith(("：", ":")):
+            return []
+        text = self._catalog.sources[sentence.file].text
+        paragraph_end = text.find("\n", sentence.end)
+        paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
+        rest = [s for s in self._catalog.section_sentences(sentence) if sentence.end <= s.start < paragraph_end]
+        if sum(len(s.text) for s in rest) <= LIST_CHARS:
+            return []
+        leads = [
+            s for s, following in zip(rest, rest[1:])
+            if len(s.text) <= LEAD_CHARS and not any(mark in s.text for mark in "，,：:") and len(following.text) > len(s.text)
+        ]
+        return leads if len(leads) >= 2 else []
 
     def _following(self, evidence: Evidence) -> list[Sentence]:
         """What a sentence introduces, when it only introduces: the enumerated items after a sentence ending in
