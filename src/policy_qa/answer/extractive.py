@@ -8,7 +8,8 @@ clauses naming the question's distinctive words and those continuing the figure 
 date, body or place question keeps the clause holding that span the same way; a list or condition question
 keeps the whole sentence, and the enumerated items that follow a sentence ending in 「：」; any other question
 keeps the clauses around its best-matching ones; a question about a section as a whole gets the section's opening
-(``overview``); a table's row is shown whole with its column header. Every
+(``overview``); a short lead phrase opening a paragraph too long to show, the paragraph's run-in headings
+(``run_in_leads``); a table's row is shown whole with its column header. Every
 answer starts with a label naming the document and the heading that gives its year and whether it is a result or
 a plan (「某市（2023年工作总结）：」), its article or its table.
 """
