@@ -12,6 +12,7 @@ def test_profile_finds_years_places_and_figure_cue():
     assert profile_question("有哪些改革措施？").wants_list
     # words that name the kind of answer are no topic words
     assert profile_question("临汾明年招商有啥具体措施").terms == ("临汾", "招商")
+    assert profile_question("制定这个条例的目的是什么").terms == ("制定", "条例")
 
 
 @pytest.mark.parametrize(

@@ -54,12 +54,12 @@ _ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]
 # The unit a figure question names: 「多少亿元」→「亿元」, 「几家」→「家」, 「多少万辆」→「万辆」.
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))(?!(?<=项)目)")
 _RATE_NAMED = re.compile(r"增速|增幅|降幅|增长率|下降率|比重|占比|比例|百分之|百分比|率[是为]?多少|率(?:有)?多[高大]")
-# Words that name the kind of answer wanted (「有什么措施」「具体情况」「哪些内容」「对比一下」), or only say that a plan is
+# Words that name the kind of answer wanted (「有什么措施」「具体情况」「目的是什么」「对比一下」), or only say that a plan is
 # asked about (「准备建多少」: ``stated_intent`` reads that from the text), not its topic: a corpus need not use
 # them, so they are no topic words.
 _KIND_WORDS = frozenset(
     "措施 具体措施 举措 做法 新做法 安排 打算 准备 将要 情况 具体情况 内容 具体内容 具体 方面 相关 有关 关于 主要 啥 事情 "
-    "对比 比较 比一比 一下 各是 各自 分别 两个 两地 两市".split()
+    "对比 比较 比一比 一下 各是 各自 分别 两个 两地 两市 目的 原因 初衷 怎么回事 意思 什么意思 含义".split()
 )
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
