@@ -53,6 +53,13 @@ def test_a_comparison_without_names_answers_for_the_first_retrieved_reports(qa):
     _assert_citations_hold(qa, answer)
 
 
+def test_who_wrote_a_report_is_answered_by_its_byline(qa):
+    answer = qa.ask("临汾那份材料是哪个单位写的")
+    assert not answer.refused and "临汾市商务局" in answer.text
+    assert answer.citations[0].quote.endswith("供稿：临汾市商务局")
+    _assert_citations_hold(qa, answer)
+
+
 def test_answer_is_focused_not_the_whole_paragraph(qa):
     answer = qa.ask("临汾开发区共承接了多少项赋权事项？")
     assert "3827项" in answer.text

@@ -67,3 +67,19 @@ def test_a_rate_asked_by_name_wants_a_percentage():
     assert profile_question("规上工业增加值增速是多少？").unit == "%"
     assert profile_question("开工率是多少？").unit == "%"
     assert profile_question("短期贷款同比增长了多少？").unit is None  # a change may be an amount: 「多增300亿元」
+
+
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("这份材料是哪个单位写的", True),
+        ("报告是哪一天在哪个会议上作的", True),
+        ("这个通知是哪个部门发布的", True),
+        ("文号是多少", True),
+        ("这个办法什么时候施行", False),  # an article says it
+        ("条例由哪个部门负责解释", False),
+        ("合作的项目有哪些", False),
+    ],
+)
+def test_a_question_about_the_document_itself(question, about):
+    assert profile_question(question).about_document is about

@@ -141,8 +141,9 @@ class EvidenceFinder:
             heading_share = _heading_share(question, chunk, weights)
             for sentence in self._catalog.sentences_of(chunk):
                 row = self._catalog.sentence_row(sentence)
-                if row in seen or sentence.text.rstrip("。：:") in titles or BYLINE.fullmatch(sentence.text):
-                    continue  # counted already, or a heading or byline: it says where, not what
+                byline = BYLINE.fullmatch(sentence.text) and not question.about_document
+                if row in seen or sentence.text.rstrip("。：:") in titles or byline:
+                    continue  # counted already, or a heading or byline: it says where, not what (but who wrote it)
                 seen.add(row)
                 evidence = self._score(
                     question, sentence, chunk, rank, context, weights, total, question_bigrams, query_vector,
@@ -171,7 +172,7 @@ class EvidenceFinder:
         covered = sum(w for t, w in weights.items() if t in text)
         covered += TUNING.context_credit * sum(w for t, w in weights.items() if t not in text and t in context)
         covered += TUNING.partial_credit * sum(w * _char_share(t, text) for t, w in weights.items() if t not in context)
-        coverage = covered / total
+        coverage = 1.0 if question.about_document and _describes_document(sentence) else covered / total
         uncovered = max((w for t, w in weights.items() if t not in context and _char_share(t, text) < 1), default=0.0)
         overlap = len(question_bigrams & char_bigrams(text)) / (len(question_bigrams) or 1)
         similarity = float(self._vectors[self._catalog.sentence_row(sentence)] @ query_vector)
@@ -240,6 +241,14 @@ def _kind_first(ranked: list[Evidence]) -> tuple[Evidence, ...]:
             ranked.remove(holding)
             ranked.insert(0, holding)
     return tuple(ranked)
+
+
+def _describes_document(sentence: Sentence) -> bool:
+    """Whether ``sentence`` is what a document says about itself: its byline (「供稿：某市商务局」), or a line of
+    its title block (no heading above it, no sentence stop: 「——2025年1月19日在某市人民代表大会上」)."""
+    if BYLINE.fullmatch(sentence.text):
+        return True
+    return len(sentence.section.heading_path) == 1 and not any(stop in sentence.text for stop in "。！？!?")
 
 
 def _prose_first(ranked: tuple[Evidence, ...]) -> tuple[Evidence, ...]:

@@ -61,6 +61,13 @@ _KIND_WORDS = frozenset(
     "措施 具体措施 举措 做法 新做法 安排 打算 准备 将要 情况 具体情况 内容 具体内容 具体 方面 相关 有关 关于 主要 啥 事情 "
     "对比 比较 比一比 一下 各是 各自 分别 两个 两地 两市 目的 原因 初衷 怎么回事 意思 什么意思 含义".split()
 )
+# A question about the document itself: who wrote or issued it, when, at which meeting, its number (「这份材料是
+# 哪个单位写的」「报告是哪一天在哪个会议上作的」「文号是多少」). Its head and tail (title block, byline, signature) say.
+_ABOUT_DOCUMENT = re.compile(
+    r"(?:报告|文件|材料|公报|通知|意见|办法|条例|规定|文章|稿件?|讲话|这份|那份)\S{0,8}?"
+    r"(?:写的|撰写|起草|供稿|作者|稿源|来源|文号|发文|印发|发布|出台|(?:哪个|什么|哪次)会议|(?:谁|哪位)作的)"
+    r"|(?:谁|哪个单位|哪个部门)\S{0,4}?(?:写|起草|印发|发布)的|文号"
+)
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
 _PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步")
@@ -74,7 +81,8 @@ class QuestionProfile:
     ``terms``: content words without the words that only ask; ``places``: the places, bodies and other proper
     names it uses (not relative years such as 「去年」); ``intent``: ``plan`` or ``result`` when the question leans
     one way (「计划」「目标」 / 「完成」「建成了」), else None; ``stated``: the same, only when it says so without
-    doubt (``stated_intent``); ``unit``: the unit of a figure it asks for (「几家」).
+    doubt (``stated_intent``); ``unit``: the unit of a figure it asks for (「几家」); ``about_document``: it asks
+    who wrote or issued the document, when or where (``_ABOUT_DOCUMENT``).
     """
 
     text: str
@@ -85,6 +93,7 @@ class QuestionProfile:
     intent: str | None
     stated: str | None = None
     unit: str | None = None
+    about_document: bool = False
 
     @property
     def wants_figure(self) -> bool:
@@ -145,6 +154,7 @@ def profile_question(question: str) -> QuestionProfile:
         intent=intent_of(question),
         stated=stated_intent(question),
         unit=unit,
+        about_document=_ABOUT_DOCUMENT.search(question) is not None,
     )
 
 
