@@ -213,7 +213,7 @@ class PolicyQA:
         if earlier:
             rewritten = rewrite_follow_up(question, earlier, catalog, self._rewriting_client(serving))
             question = rewritten if len(rewritten) <= MAX_QUESTION_CHARS else question
-        profile = profile_question(question)
+        profile = serving.evidence.weight.as_spelled(profile_question(question))
         query_vector = serving.retriever.embed(question)
         k = top_k or self.settings.top_k
         names = frozenset(name for name, _ in names_in(question, catalog))

@@ -3,7 +3,8 @@ answerability decision and the answerers read."""
 
 from dataclasses import replace
 
-from policy_qa.answer.evidence import EvidenceFinder, _kind_first, _prose_first
+from policy_qa.answer.evidence import EvidenceFinder, TermWeights, _kind_first, _prose_first, _tiling
+from policy_qa.answer.question import profile_question
 from policy_qa.answer.question import Asks
 from policy_qa.settings import TUNING
 
@@ -85,3 +86,16 @@ def test_a_region_that_qualifies_a_present_name_is_not_missing(qa):
 def test_china_is_the_texts_own_country():
     assert EvidenceFinder._supported("中国", "我国首批智能网联汽车标准", frozenset())
     assert not EvidenceFinder._supported("美国", "我国首批智能网联汽车标准", frozenset())
+
+
+def test_a_word_the_corpus_never_uses_is_spelled_by_its_parts(tmp_path):
+    from policy_qa.index.catalog import Catalog
+    from policy_qa.text.ingest import read_corpus
+
+    (tmp_path / "公报.txt").write_text("全年粮食总产量达到122.35万吨，比上年增长1.8%。\n", encoding="utf-8")
+    weights = TermWeights(Catalog(read_corpus(tmp_path)[0]))
+    assert _tiling("粮食产量") == ["粮食", "产量"] and _tiling("增加值") == []  # 「增加」「加值」 overlap
+    spelled = weights.as_spelled(profile_question("粮食产量有多少"))
+    assert spelled.terms == ("粮食", "产量")
+    kept = profile_question("粮食总产量有多少")
+    assert weights.as_spelled(kept) is kept  # words the corpus uses stay whole

@@ -43,3 +43,17 @@ def test_a_lead_phrase_too_long_to_show_is_answered_by_its_run_in_headings(tmp_p
         "全方位扩大内需。", "提高投资效益。", "大力提振消费。", "推动房地产市场止跌回稳。"
     ]
     assert "全方位扩大内需[1]：提高投资效益[2]；大力提振消费[3]；推动房地产市场止跌回稳[4]。" in answer.text
+
+
+def test_a_short_sentence_with_a_figure_is_no_lead_phrase(tmp_path):
+    from policy_qa import PolicyQA
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "某州统计公报.txt").write_text(
+        "某州统计公报\n\n十、卫生\n\n全州拥有卫生机构3845个。其中，医院116个，乡镇卫生院212个，妇幼保健院17个，"
+        "疾病预防控制中心17个，卫生监督所17所，诊所318个，村卫生室3128个。全州实有医院病床23008张。\n",
+        encoding="utf-8",
+    )
+    answer = PolicyQA.from_corpus(corpus, index_dir=tmp_path / "index").ask("卫生机构有多少个")
+    assert not answer.refused and answer.citations[0].quote == "全州拥有卫生机构3845个。"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -99,6 +99,16 @@ class TermWeights:
 
     def __call__(self, term: str) -> float:
         return self._weight(term)
+
+    def as_spelled(self, question: QuestionProfile) -> QuestionProfile:
+        """``question`` with each topic word the corpus never uses, but whose parts it does, replaced by those
+        parts (「粮食产量」 → 「粮食」「产量」 where the corpus writes 「粮食总产量」; names are kept whole)."""
+        terms: list[str] = []
+        for term in question.terms:
+            parts = [] if term in question.places or self._frequency.count(term) else _tiling(term)
+            used = len(parts) > 1 and all(self._frequency.count(part) for part in parts)
+            terms += [t for t in (parts if used else [term]) if t not in terms]
+        return replace(question, terms=tuple(terms)) if tuple(terms) != question.terms else question
 
 
 class EvidenceFinder:
@@ -241,6 +251,22 @@ def _kind_first(ranked: list[Evidence]) -> tuple[Evidence, ...]:
             ranked.remove(holding)
             ranked.insert(0, holding)
     return tuple(ranked)
+
+
+def _tiling(term: str) -> list[str]:
+    """The jieba search-mode words of ``term`` (other than itself) that spell it end to end, longest first at each
+    place; none when they do not (「粮食产量」 → 「粮食」「产量」; 「增加值」 → none: 「增加」「加值」 overlap)."""
+    from ..text.tokens import _jieba
+
+    pieces = {piece for piece in _jieba().lcut_for_search(term) if piece != term}
+    parts, position = [], 0
+    while position < len(term):
+        piece = max((p for p in pieces if term.startswith(p, position)), key=len, default=None)
+        if piece is None:
+            return []
+        parts.append(piece)
+        position += len(piece)
+    return parts
 
 
 def _describes_document(sentence: Sentence) -> bool:

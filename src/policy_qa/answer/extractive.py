@@ -208,7 +208,7 @@ class ExtractiveAnswerer:
         (past ``LIST_CHARS``): its sentences of at most ``LEAD_CHARS`` without a comma that lead more text
         (「全方位扩大内需。提高投资效益。加强……。大力提振消费。紧扣……」 → 「提高投资效益」「大力提振消费」); none when
         fewer than two."""
-        if len(sentence.text) > LEAD_CHARS or sentence.text.rstrip().endswith(("：", ":")):
+        if len(sentence.text) > LEAD_CHARS or sentence.text.rstrip().endswith(("：", ":")) or numbers_of(sentence.text):
             return []
         text = self._catalog.sources[sentence.file].text
         paragraph_end = text.find("\n", sentence.end)
@@ -227,8 +227,8 @@ class ExtractiveAnswerer:
         「：」, or the rest of the paragraph after a short lead phrase (「全方位扩大内需。」), up to ``LIST_CHARS``."""
         text = self._catalog.sources[evidence.sentence.file].text
         introduces = evidence.text.rstrip().endswith(("：", ":"))
-        if not introduces and len(evidence.text) > LEAD_CHARS:
-            return []
+        if not introduces and (len(evidence.text) > LEAD_CHARS or numbers_of(evidence.text)):
+            return []  # a sentence that says a figure is no lead phrase: it answers by itself
         paragraph_end = text.find("\n", evidence.sentence.end)
         paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
         following = [s for s in self._catalog.sentences_of(evidence.chunk) if s.start >= evidence.sentence.end]
