@@ -92,10 +92,16 @@ def test_a_word_the_corpus_never_uses_is_spelled_by_its_parts(tmp_path):
     from policy_qa.index.catalog import Catalog
     from policy_qa.text.ingest import read_corpus
 
-    (tmp_path / "公报.txt").write_text("全年粮食总产量达到122.35万吨，比上年增长1.8%。\n", encoding="utf-8")
+    (tmp_path / "公报.txt").write_text(
+        "全年粮食总产量达到122.35万吨，比上年增长1.8%。全年地区生产总值达到32193.15亿元，规上工业增加值增长7.3%。\n",
+        encoding="utf-8",
+    )
     weights = TermWeights(Catalog(read_corpus(tmp_path)[0]))
     assert _tiling("粮食产量") == ["粮食", "产量"] and _tiling("增加值") == []  # 「增加」「加值」 overlap
     spelled = weights.as_spelled(profile_question("粮食产量有多少"))
     assert spelled.terms == ("粮食", "产量")
+    # the form the corpus uses of a term of official statistics
+    assert weights.as_spelled(profile_question("GDP是多少")).terms == ("地区生产总值",)
+    assert weights.as_spelled(profile_question("规模以上工业增加值增长多少")).terms[:3] == ("规上", "工业", "增加值")
     kept = profile_question("粮食总产量有多少")
     assert weights.as_spelled(kept) is kept  # words the corpus uses stay whole

@@ -20,6 +20,7 @@ from ..index.frequency import SubstringFrequency
 from ..schema import Chunk
 from ..settings import TUNING
 from ..text.repair import BYLINE
+from ..text.abbreviations import forms_in, spellings
 from ..text.figures import numbers_of
 from ..text.tokens import char_bigrams, is_naming_word, years
 from .question import QuestionProfile, intent_of, stated_intent
@@ -101,13 +102,21 @@ class TermWeights:
         return self._weight(term)
 
     def as_spelled(self, question: QuestionProfile) -> QuestionProfile:
-        """``question`` with each topic word the corpus never uses, but whose parts it does, replaced by those
-        parts (「粮食产量」 → 「粮食」「产量」 where the corpus writes 「粮食总产量」; names are kept whole)."""
+        """``question`` with each topic word the corpus never uses spelled as the corpus does: its other form
+        (``spellings``: 「GDP」 → 「地区生产总值」), else the parts it uses (「粮食产量」 → 「粮食」「产量」 where the
+        corpus writes 「粮食总产量」); names are kept whole."""
+        words = list(question.terms)
+        for form in forms_in(question.text):
+            other = None if self._frequency.count(form) else next((o for o in spellings(form) if self._frequency.count(o)), None)
+            pieces = [k for k, t in enumerate(words) if t in form]
+            if other and pieces:
+                words[pieces[0]] = other
+                words = [t for k, t in enumerate(words) if k not in pieces[1:]]
         terms: list[str] = []
-        for term in question.terms:
+        for term in words:
             parts = [] if term in question.places or self._frequency.count(term) else _tiling(term)
-            used = len(parts) > 1 and all(self._frequency.count(part) for part in parts)
-            terms += [t for t in (parts if used else [term]) if t not in terms]
+            whole = len(parts) > 1 and all(self._frequency.count(part) for part in parts)
+            terms += [t for t in (parts if whole else [term]) if t not in terms]
         return replace(question, terms=tuple(terms)) if tuple(terms) != question.terms else question
 
 

@@ -1,0 +1,38 @@
+"""Short and full forms of the terms of Chinese official statistics and reports, one group per meaning.
+
+A question says 「GDP」 or 「规上」 where a report writes 「地区生产总值」 or 「规模以上」, and the other way round;
+``forms_in(text)`` finds them, ``spellings(term)`` gives the other forms of one, so the evidence stage can look for
+the form the corpus uses.
+The groups are the standard terms of the National Bureau of Statistics' bulletins, not fitted to any corpus.
+"""
+
+from __future__ import annotations
+
+_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("GDP", "地区生产总值", "国内生产总值", "生产总值"),
+    ("CPI", "居民消费价格"),
+    ("PPI", "工业生产者出厂价格"),
+    ("规上", "规模以上"),
+    ("限上", "限额以上"),
+    ("社零", "社会消费品零售总额"),
+    ("固投", "固定资产投资"),
+    ("研发", "R&D", "研究与试验发展"),
+    ("营收", "营业收入"),
+    ("外贸", "进出口"),
+    ("专利授权", "授权专利"),
+)
+_OTHERS = {term: tuple(t for t in group if t != term) for group in _GROUPS for term in group}
+
+
+def forms_in(text: str) -> list[str]:
+    """The known forms ``text`` uses, longest first, none inside another found (「规模以上」 in 「规模以上工业」)."""
+    found: list[str] = []
+    for form in sorted(_OTHERS, key=len, reverse=True):
+        if form in text and not any(form in longer for longer in found):
+            found.append(form)
+    return found
+
+
+def spellings(term: str) -> tuple[str, ...]:
+    """The other forms of ``term`` (「GDP」 → 「地区生产总值」「国内生产总值」「生产总值」), in order; none if unknown."""
+    return _OTHERS.get(term.upper() if term.isascii() else term, ())

@@ -1,0 +1,13 @@
+"""Short and full forms of the terms of official statistics."""
+
+from policy_qa.text.abbreviations import forms_in, spellings
+
+
+def test_each_form_gives_the_others():
+    assert spellings("GDP")[0] == "地区生产总值" and spellings("gdp") == spellings("GDP")
+    assert "规上" in spellings("规模以上") and spellings("厂房") == ()
+
+
+def test_forms_in_a_question_longest_first_none_inside_another():
+    assert forms_in("去年规模以上工业增加值和GDP增长多少") == ["规模以上", "GDP"]
+    assert forms_in("国内生产总值是多少") == ["国内生产总值"]  # not also 「生产总值」
