@@ -83,3 +83,9 @@ def test_a_rate_asked_by_name_wants_a_percentage():
 )
 def test_a_question_about_the_document_itself(question, about):
     assert profile_question(question).about_document is about
+
+
+def test_a_percentage_answers_a_question_that_speaks_of_change():
+    assert profile_question("今年GDP增长目标是多少").speaks_of_change
+    assert profile_question("要求多少的县达到基本型").speaks_of_change
+    assert not profile_question("去年外贸进出口总额多少").speaks_of_change

@@ -97,3 +97,10 @@ def test_ordinals_and_levels():
     assert _texts_in(Asks.AMOUNT, "第三产业：完成额（万元） 7670688", None) == ["7670688"]  # 「第三产业」 is no figure
     assert "二级" in _texts_in(Asks.AMOUNT, "应急响应提升至二级", None)
     assert not holds_answer_kind(Asks.COUNT, "第二条 本条例适用于本省。", "条")  # an article's number
+
+
+def test_an_amount_asked_without_a_change_is_no_rate():
+    text = "“新三样”出口增长23.8%，对东盟进出口增长13.8%。"
+    assert not holds_answer_kind(Asks.AMOUNT, text, changes=False)  # 「进出口总额多少」
+    assert holds_answer_kind(Asks.AMOUNT, text, changes=True)  # 「进出口增长目标是多少」
+    assert _texts_in(Asks.AMOUNT, "进出口总额5200亿元，增长3%。", None) == ["5200亿元", "3%"]

@@ -68,6 +68,7 @@ _ABOUT_DOCUMENT = re.compile(
     r"(?:写的|撰写|起草|供稿|作者|稿源|来源|文号|发文|印发|发布|出台|(?:哪个|什么|哪次)会议|(?:谁|哪位)作的)"
     r"|(?:谁|哪个单位|哪个部门)\S{0,4}?(?:写|起草|印发|发布)的|文号"
 )
+_CHANGE = re.compile(r"增|降|涨|跌|升|减|提高|扩大|缩小|率|比|目标|预期|幅|速|百分|多少的|几成")
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
 _PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步")
@@ -98,6 +99,12 @@ class QuestionProfile:
     @property
     def wants_figure(self) -> bool:
         return self.asks.figure
+
+    @property
+    def speaks_of_change(self) -> bool:
+        """Whether the question speaks of a change, a rate, a share or a target (「增长」「率」「多少的县」「目标」):
+        a percentage can answer it."""
+        return _CHANGE.search(self.text) is not None
 
     @property
     def wants_list(self) -> bool:

@@ -67,10 +67,13 @@ def _pos_spans(text: str, tags: tuple[str, ...]) -> list[Span]:
     return spans
 
 
-def answer_spans(asks: Asks, text: str, unit: str | None = None, table_row: bool = False) -> list[Span]:
+def answer_spans(
+    asks: Asks, text: str, unit: str | None = None, table_row: bool = False, changes: bool = True
+) -> list[Span]:
     """Spans of ``text`` that could answer a question of kind ``asks``, in order; for a figure question that
     names its unit (「几家」「多少亿元」), only figures in that unit, or a ``table_row``'s bare cells (its units are
-    in its headers)."""
+    in its headers); an amount asked for by a question that speaks of no change (``changes`` False: 「进出口总额
+    多少」, not 「增长目标是多少」) is no rate."""
     if asks.figure:
         figures = [f for f in find_figures(text) if not f.is_year and (unit in ("月", "日") or not f.is_calendar_day)]
         spoken = [m for m in _CHINESE_QUANTITY.finditer(text)]
@@ -92,6 +95,8 @@ def answer_spans(asks: Asks, text: str, unit: str | None = None, table_row: bool
         if asks is Asks.COUNT:  # 「签约多少项目」: a number of things (「86个」「6.7万」), not an amount (「1000亿元」)
             counts = [Span(f.start, f.end) for f in figures if f.unit in COUNTERS or not f.unit]
             return sorted(counts + [Span(m.start(), m.end()) for m in spoken], key=lambda s: s.start)
+        if asks is Asks.AMOUNT and not changes:  # 「总额多少」 asks for an amount, never a rate (「增长13.8%」)
+            figures = [f for f in figures if f.unit not in _RATE_UNITS]
         measured = [Span(f.start, f.end) for f in figures if f.unit or f.scale]
         quantities = [Span(m.start(), m.end()) for m in spoken]
         return sorted(measured + quantities, key=lambda s: s.start) or [Span(f.start, f.end) for f in figures]
@@ -139,12 +144,17 @@ def bound_spans(text: str, spans: list[Span], subject: tuple[str, ...]) -> list[
 
 
 def holds_answer_kind(
-    asks: Asks, text: str, unit: str | None = None, subject: tuple[str, ...] = (), table_row: bool = False
+    asks: Asks,
+    text: str,
+    unit: str | None = None,
+    subject: tuple[str, ...] = (),
+    table_row: bool = False,
+    changes: bool = True,
 ) -> bool:
-    """Whether ``text`` has a span of the kind (and unit) asked for, a figure said of a ``subject`` word
-    (``bound_spans``); kinds without a span always hold."""
+    """Whether ``text`` has a span of the kind (and unit) asked for (``answer_spans``), a figure said of a
+    ``subject`` word (``bound_spans``); kinds without a span always hold."""
     if asks.figure:
-        return bool(bound_spans(text, answer_spans(asks, text, unit, table_row), subject))
+        return bool(bound_spans(text, answer_spans(asks, text, unit, table_row, changes), subject))
     if asks in (Asks.DATE, Asks.WHO, Asks.PLACE):
         return bool(answer_spans(asks, text, unit))
     return True
