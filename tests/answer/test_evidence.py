@@ -62,6 +62,8 @@ def test_a_close_sentence_with_the_span_asked_for_comes_first(qa):
     far = replace(second, holds_kind=True, score=5.0 - TUNING.kind_margin * 2)
     assert _kind_first([lacking, close]) == (close, lacking)
     assert _kind_first([lacking, far]) == (lacking, far)
+    missing = replace(first, missing=("2021年",), score=5.0)
+    assert _kind_first([missing, close]) == (close, missing)  # lacking the year asked is falling short too
 
 
 def test_prose_stating_a_table_rows_figure_comes_before_the_row(qa):
@@ -105,3 +107,23 @@ def test_a_word_the_corpus_never_uses_is_spelled_by_its_parts(tmp_path):
     assert weights.as_spelled(profile_question("规模以上工业增加值增长多少")).terms[:3] == ("规上", "工业", "增加值")
     kept = profile_question("粮食总产量有多少")
     assert weights.as_spelled(kept) is kept  # words the corpus uses stay whole
+
+
+def test_a_year_said_relative_to_now_is_the_documents_own(tmp_path):
+    from policy_qa import PolicyQA
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "某市政府工作报告.txt").write_text(
+        "某市政府工作报告\n——2025年1月19日在某市人民代表大会第三次会议上\n"
+        "一、2024年工作回顾\n全年办好重点民生实事15件，新建口袋公园80个，城乡居民收入稳步增长。\n"
+        "二、2025年主要任务\n接续办好重点民生实事，新建口袋公园100个，提高城乡居民收入。\n",
+        encoding="utf-8",
+    )
+    qa = PolicyQA.from_corpus(corpus, index_dir=tmp_path / "index")
+    profile, (scope,) = qa.evidence("今年要新建多少个口袋公园")
+    assert profile.relative_years == (0,) and "100个" in scope.best.text
+    reviewed = [e for e in scope.ranked if "2024年" in e.sentence.section.heading]
+    assert reviewed and all(e.missing == ("2025年",) for e in reviewed)
+    profile, (scope,) = qa.evidence("去年新建了多少个口袋公园")
+    assert profile.relative_years == (-1,) and "80个" in scope.best.text

@@ -134,6 +134,12 @@ class EvidenceFinder:
             for document in catalog.documents
             if {y for section in document.sections for y in years(" ".join(section.heading_path[1:]))} - set(years(document.name))
         }
+        # The year each dated document was written in (its header's date): 「今年」 in a question is that year.
+        self._written = {
+            document.name: int(found[0])
+            for document in catalog.documents
+            if document.header and document.header.date and (found := years(document.header.date))
+        }
 
     def find(
         self,
@@ -212,12 +218,14 @@ class EvidenceFinder:
             + TUNING.kind_bonus * holds_kind
             + TUNING.intent_bonus * (question.intent is not None and intent == question.intent)
         )
-        missing = self._missing(question, context, document_names)
+        missing = self._missing(question, context, document_names, headings)
         return Evidence(
             sentence, chunk, rank, coverage, overlap, similarity, uncovered, heading_share, holds_kind, missing, conflict, score
         )
 
-    def _missing(self, question: QuestionProfile, context: str, document_names: frozenset[str]) -> tuple[str, ...]:
+    def _missing(
+        self, question: QuestionProfile, context: str, document_names: frozenset[str], headings: str
+    ) -> tuple[str, ...]:
         """Years and names the question asks about that the evidence's context does not support.
 
         ``context`` is the evidence's section headings below the document and its chunk's text, then the
@@ -225,12 +233,18 @@ class EvidenceFinder:
         other year (a statistics bulletin's year is its figures'; a work report named for 2025 reviews 2024 under a
         heading that says so). A name (a place, body or other proper name of the question, without a generic
         suffix such as 「市」 「地区」) may be anywhere, in full or spelled out (「经开区」 in 「经济技术开发区」:
-        an abbreviation of three characters or more keeps its characters in order).
+        an abbreviation of three characters or more keeps its characters in order). A year said relative to now
+        (「今年」「去年」) is the document's own (the year of its header's date) moved by that much, and is missing
+        only where the evidence's ``headings`` name other years and not it (「今年要办的实事」 are not under
+        「2024年工作回顾」 of a report written in 2025).
         """
         own, _, name = context.rpartition("\n")
         if name not in self._dated_by_headings:
             own = context
         missing = [f"{year}年" for year in question.years if year not in own]
+        written, said = self._written.get(name), years(headings)
+        if written and said:
+            missing += [f"{written + shift}年" for shift in question.relative_years if str(written + shift) not in said]
         present = [entity for entity in question.places if self._supported(entity, context, document_names)]
         for entity in question.places:
             if entity in present:
@@ -254,10 +268,11 @@ class EvidenceFinder:
 
 
 def _kind_first(ranked: list[Evidence]) -> tuple[Evidence, ...]:
-    """``ranked`` with the best sentence that holds the span asked for first when the best one lacks it and it
-    scores within ``TUNING.kind_margin`` of it: the answer is the figure's, date's or body's sentence."""
-    if ranked and not ranked[0].holds_kind:
-        holding = next((e for e in ranked if e.holds_kind), None)
+    """``ranked`` with the best sentence that holds the span asked for and lacks none of the question's years and
+    names first, when the best one falls short and it scores within ``TUNING.kind_margin`` of it: the answer is
+    the figure's, date's or body's sentence, of the year asked."""
+    if ranked and (not ranked[0].holds_kind or ranked[0].missing):
+        holding = next((e for e in ranked if e.holds_kind and not e.missing), None)
         if holding is not None and ranked[0].score - holding.score <= TUNING.kind_margin:
             ranked.remove(holding)
             ranked.insert(0, holding)

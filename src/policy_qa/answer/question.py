@@ -68,6 +68,8 @@ _ABOUT_DOCUMENT = re.compile(
     r"(?:写的|撰写|起草|供稿|作者|稿源|来源|文号|发文|印发|发布|出台|(?:哪个|什么|哪次)会议|(?:谁|哪位)作的)"
     r"|(?:谁|哪个单位|哪个部门)\S{0,4}?(?:写|起草|印发|发布)的|文号"
 )
+# Years said relative to the year a document was written in.
+_RELATIVE_SHIFT = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "本年": 0, "明年": 1}
 _CHANGE = re.compile(r"增|降|涨|跌|升|减|提高|扩大|缩小|率|比|目标|预期|幅|速|百分|多少的|几成")
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
@@ -83,7 +85,8 @@ class QuestionProfile:
     names it uses (not relative years such as 「去年」); ``intent``: ``plan`` or ``result`` when the question leans
     one way (「计划」「目标」 / 「完成」「建成了」), else None; ``stated``: the same, only when it says so without
     doubt (``stated_intent``); ``unit``: the unit of a figure it asks for (「几家」); ``about_document``: it asks
-    who wrote or issued the document, when or where (``_ABOUT_DOCUMENT``).
+    who wrote or issued the document, when or where (``_ABOUT_DOCUMENT``); ``relative_years``: the years it says
+    relative to the year a document was written in (「去年」 -1, 「今年」 0).
     """
 
     text: str
@@ -95,6 +98,7 @@ class QuestionProfile:
     stated: str | None = None
     unit: str | None = None
     about_document: bool = False
+    relative_years: tuple[int, ...] = ()
 
     @property
     def wants_figure(self) -> bool:
@@ -162,6 +166,7 @@ def profile_question(question: str) -> QuestionProfile:
         stated=stated_intent(question),
         unit=unit,
         about_document=_ABOUT_DOCUMENT.search(question) is not None,
+        relative_years=tuple(dict.fromkeys(shift for word, shift in _RELATIVE_SHIFT.items() if word in question)),
     )
 
 
