@@ -56,7 +56,10 @@ def test_a_unit_asked_for_selects_figures_and_counters_count_alike():
     assert not holds_answer_kind(Asks.COUNT, "完成投资146.59亿元", "项")
     assert holds_answer_kind(Asks.AMOUNT, "水泥 万吨 1022.88 25.8", "吨")  # a table row: the unit is a cell
     assert not holds_answer_kind(Asks.COUNT, "家用汽车 33 17", "台")
-    assert holds_answer_kind(Asks.COUNT, "家用汽车 33 17", "台", table_row=True)  # the unit is in the headers
+    # a table's row: its headers and caption say the unit, or say none
+    assert holds_answer_kind(Asks.COUNT, "家用汽车 33 17", "台", table="表10 每百户拥有耐用品\n城镇 农村")
+    assert holds_answer_kind(Asks.AMOUNT, "各项贷款余额 9372922", "万元", table="绝对额（万元） 比年初增长（%）")
+    assert not holds_answer_kind(Asks.AMOUNT, "各项贷款余额 9372922", "吨", table="绝对额（万元） 比年初增长（%）")
     assert _texts_in(Asks.COUNT, "到2030年将短缺6.7万人。", "名") == ["6.7万人"]  # people: 名、人、位
     # a count without its counter (「签约多少项目」): things counted, never an amount
     assert _texts_in(Asks.COUNT, "共签约项目86个，总投资358.77亿元，涉及6.7万人。", None) == ["86个", "6.7万人"]

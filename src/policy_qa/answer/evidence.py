@@ -203,7 +203,8 @@ class EvidenceFinder:
         similarity = float(self._vectors[self._catalog.sentence_row(sentence)] @ query_vector)
         subject = subject_words(tuple(t for t in question.terms if t not in question.places), text)
         holds_kind = holds_answer_kind(
-            question.asks, text, question.unit, subject, sentence.is_table_row, question.speaks_of_change
+            question.asks, text, question.unit, subject, sentence.context if sentence.is_table_row else None,
+            question.speaks_of_change,
         )
         headings = _below_document(chunk)
         intent = intent_of(headings) or intent_of(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..schema import Span
-from ..text.figures import COUNTERS, find_figures
+from ..text.figures import COUNTERS, UNITS, find_figures
 from .question import Asks
 
 _CN_NUMBER = "[〇零一二三四五六七八九十百两]"
@@ -47,6 +47,7 @@ _CONTINUES = re.compile(
 # Words of change: they say how a figure moved, not whose it is.
 _CHANGE_WORDS = re.compile(r"增长|下降|增加|减少|提高|降低|上涨|下跌|同比|比上年|新增|累计|达到|完成|实现")
 # A figure's lead starts after a clause break; a label's colon is none (「实际使用外资：4870万美元」).
+_BRACKETED = re.compile(r"[（(]([^（）()]{1,8})[）)]")
 _CLAUSE_END = "，,；;。！？!?\n"
 _PERSON_TAGS = ("nr", "nt")
 _PLACE_TAGS = ("ns",)
@@ -68,11 +69,11 @@ def _pos_spans(text: str, tags: tuple[str, ...]) -> list[Span]:
 
 
 def answer_spans(
-    asks: Asks, text: str, unit: str | None = None, table_row: bool = False, changes: bool = True
+    asks: Asks, text: str, unit: str | None = None, table: str | None = None, changes: bool = True
 ) -> list[Span]:
     """Spans of ``text`` that could answer a question of kind ``asks``, in order; for a figure question that
-    names its unit (「几家」「多少亿元」), only figures in that unit, or a ``table_row``'s bare cells (its units are
-    in its headers); an amount asked for by a question that speaks of no change (``changes`` False: 「进出口总额
+    names its unit (「几家」「多少亿元」), only figures in that unit, or the bare cells of a table's row whose
+    headers and caption (``table``) name that unit or none; an amount asked for by a question that speaks of no change (``changes`` False: 「进出口总额
     多少」, not 「增长目标是多少」) is no rate."""
     if asks.figure:
         figures = [f for f in find_figures(text) if not f.is_year and (unit in ("月", "日") or not f.is_calendar_day)]
@@ -89,7 +90,8 @@ def answer_spans(
                 Span(f.start, f.end) for f in figures if f.unit in units or (f.unit or "").endswith(unit) and len(unit) > 1
             ]
             matching += [Span(m.start(), m.end()) for m in spoken if m.group()[-1] in units]
-            if not matching and (table_row or unit in text):  # a table's cells: the unit is in a header or cell
+            in_table = table is not None and (not (units_said := _header_units(table)) or any(u.endswith(unit) for u in units_said))
+            if not matching and (in_table or unit in text):  # a table's cells: the unit is in a header or cell
                 matching = [Span(f.start, f.end) for f in figures if not f.unit]
             return sorted(matching, key=lambda s: s.start)
         if asks is Asks.COUNT:  # 「签约多少项目」: a number of things (「86个」「6.7万」), not an amount (「1000亿元」)
@@ -108,6 +110,13 @@ def answer_spans(
     if asks is Asks.PLACE:
         return _pos_spans(text, _PLACE_TAGS)
     return []
+
+
+def _header_units(table: str) -> set[str]:
+    """The units a table's headers and caption name: in brackets (「绝对额（万元）」) or as a cell (「单位 万吨」)."""
+    bracketed = {m.group(1) for m in _BRACKETED.finditer(table)}
+    cells = {cell for cell in table.split() if cell.lstrip("万亿千百") in UNITS}
+    return {u for u in bracketed | cells if u.lstrip("万亿千百") in UNITS}
 
 
 def subject_words(terms: tuple[str, ...], text: str) -> tuple[str, ...]:
@@ -148,13 +157,13 @@ def holds_answer_kind(
     text: str,
     unit: str | None = None,
     subject: tuple[str, ...] = (),
-    table_row: bool = False,
+    table: str | None = None,
     changes: bool = True,
 ) -> bool:
     """Whether ``text`` has a span of the kind (and unit) asked for (``answer_spans``), a figure said of a
     ``subject`` word (``bound_spans``); kinds without a span always hold."""
     if asks.figure:
-        return bool(bound_spans(text, answer_spans(asks, text, unit, table_row, changes), subject))
+        return bool(bound_spans(text, answer_spans(asks, text, unit, table, changes), subject))
     if asks in (Asks.DATE, Asks.WHO, Asks.PLACE):
         return bool(answer_spans(asks, text, unit))
     return True
