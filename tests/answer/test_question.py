@@ -89,3 +89,10 @@ def test_a_percentage_answers_a_question_that_speaks_of_change():
     assert profile_question("今年GDP增长目标是多少").speaks_of_change
     assert profile_question("要求多少的县达到基本型").speaks_of_change
     assert not profile_question("去年外贸进出口总额多少").speaks_of_change
+
+
+def test_an_amount_of_money_is_asked_in_a_currency():
+    assert profile_question("临汾开发区要素保障资金有多少").unit == "元"
+    assert profile_question("建筑业增加值是多少").unit == "元"
+    assert profile_question("工业增加值增长目标是多少").unit is None  # a target's change: a percentage
+    assert profile_question("投资项目有多少个").unit == "个"

@@ -107,3 +107,10 @@ def test_an_amount_asked_without_a_change_is_no_rate():
     assert not holds_answer_kind(Asks.AMOUNT, text, changes=False)  # 「进出口总额多少」
     assert holds_answer_kind(Asks.AMOUNT, text, changes=True)  # 「进出口增长目标是多少」
     assert _texts_in(Asks.AMOUNT, "进出口总额5200亿元，增长3%。", None) == ["5200亿元", "3%"]
+
+
+def test_money_is_any_currency_and_a_total_continues_its_count():
+    text = "推介项目161个，达成贷款意向171.53亿元，引进外资2.5亿美元。"
+    assert _texts_in(Asks.AMOUNT, text, "元") == ["171.53亿元", "2.5亿美元"]
+    text = "“签约一批”项目127个，总投资531.55亿元。"
+    assert holds_answer_kind(Asks.AMOUNT, text, "元", ("项目",))  # 「总投资」 is the projects'

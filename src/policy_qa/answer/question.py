@@ -70,7 +70,10 @@ _ABOUT_DOCUMENT = re.compile(
 )
 # Years said relative to the year a document was written in.
 _RELATIVE_SHIFT = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "本年": 0, "明年": 1}
-_CHANGE = re.compile(r"增|降|涨|跌|升|减|提高|扩大|缩小|率|比|目标|预期|幅|速|百分|多少的|几成")
+# Amounts of money: an amount asked of these, not of their change or target, is in a currency (「要素保障资金有
+# 多少」 is not 「项目161个」; 「增加值增长目标」 is a percentage).
+_MONEY = re.compile(r"资金|钱|金额|费用|经费|投资|融资|贷款|存款|收入|营收|利润|税收|补贴|奖励|资产|产值|增加值|生产总值|GDP|销售额|零售额|交易额|进出口额|预算")
+_CHANGE = re.compile(r"增(?!加值)|降|涨|跌|升|减|提高|扩大|缩小|率|比|目标|预期|幅|速|百分|多少的|几成")
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
 _PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步")
@@ -84,7 +87,8 @@ class QuestionProfile:
     ``terms``: content words without the words that only ask; ``places``: the places, bodies and other proper
     names it uses (not relative years such as 「去年」); ``intent``: ``plan`` or ``result`` when the question leans
     one way (「计划」「目标」 / 「完成」「建成了」), else None; ``stated``: the same, only when it says so without
-    doubt (``stated_intent``); ``unit``: the unit of a figure it asks for (「几家」); ``about_document``: it asks
+    doubt (``stated_intent``); ``unit``: the unit of a figure it asks for (「几家」; 「元」, any currency, for an
+    amount of money such as 「资金有多少」); ``about_document``: it asks
     who wrote or issued the document, when or where (``_ABOUT_DOCUMENT``); ``relative_years``: the years it says
     relative to the year a document was written in (「去年」 -1, 「今年」 0).
     """
@@ -154,14 +158,16 @@ def _topic_terms(question: str) -> tuple[str, ...]:
 
 def profile_question(question: str) -> QuestionProfile:
     """Analyse a validated question."""
-    unit = _asked_unit(question)
+    asks = asks_of(question)
+    money = asks is Asks.AMOUNT and _MONEY.search(question) and not _CHANGE.search(question)
+    unit = _asked_unit(question) or ("元" if money else None)
     terms = tuple(t for t in _topic_terms(question) if t != unit and t not in RELATIVE_YEARS and t not in UNITS)
     return QuestionProfile(
         text=question,
         terms=terms,
         years=tuple(years(question)),
         places=_proper_names(question, terms),
-        asks=asks_of(question),
+        asks=asks,
         intent=intent_of(question),
         stated=stated_intent(question),
         unit=unit,

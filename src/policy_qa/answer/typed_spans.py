@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..schema import Span
-from ..text.figures import COUNTERS, UNITS, find_figures
+from ..text.figures import COUNTERS, CURRENCIES, UNITS, find_figures
 from .question import Asks
 
 _CN_NUMBER = "[〇零一二三四五六七八九十百两]"
@@ -38,11 +38,11 @@ _CHINESE_QUANTITY = re.compile(
 _COUNTING_ALIKE = (frozenset("个家所座处户"), frozenset("名人位"))
 # Units of a rate: a share, a change in points, a multiple.
 _RATE_UNITS = frozenset({"%", "‰", "个百分点", "百分点", "基点", "倍"})
-# A figure's lead that only continues the figure before it (「、增长5.7%」「，比上年下降3.4%」「，其中……」): the
-# figure is the same subject's.
+# A figure's lead that only continues the figure before it (「、增长5.7%」「，比上年下降3.4%」「，其中……」「项目127个，
+# 总投资531.55亿元」): the figure is the same subject's.
 _CONTINUES = re.compile(
     r"[、，,；\s（()）和及与]*(?:[至到~～\-－—]|(?:比|较)(?:上年|去年|年初|上月|同期|上季度?)?|同比|环比|增长|下降|增加|减少|提高|降低|上涨|下跌|"
-    r"回落|增|降|占|其中|年均|分别|达到?|为|合计|累计|共计?|约|超过?|突破|绝对额)"
+    r"回落|增|降|占|其中|年均|分别|达到?|为|合计|累计|共计?|约|超过?|突破|绝对额|总(?:投资|金额|额|面积|产值|规模)|投资额|金额)"
 )
 # Words of change: they say how a figure moved, not whose it is.
 _CHANGE_WORDS = re.compile(r"增长|下降|增加|减少|提高|降低|上涨|下跌|同比|比上年|新增|累计|达到|完成|实现")
@@ -85,7 +85,7 @@ def answer_spans(
             return sorted(rates, key=lambda s: s.start) or bare
         if unit:
             unit = unit.lstrip("万亿千百") or unit
-            units = next((counters for counters in _COUNTING_ALIKE if unit in counters), {unit})
+            units = CURRENCIES if unit == "元" else next((group for group in _COUNTING_ALIKE if unit in group), {unit})
             matching = [
                 Span(f.start, f.end) for f in figures if f.unit in units or (f.unit or "").endswith(unit) and len(unit) > 1
             ]

@@ -10,12 +10,15 @@ COUNTERS = frozenset(
     """个 家 项 宗 次 期 份 名 人 户 座 条 台 套 批 所 处 件 场 届 栋 间 辆 艘 架 列 部 支 类 种 张 本 册 篇 首 例 起 头 只 株 棵 口
     批次 人次 架次 车次""".split()
 )
+CURRENCIES = frozenset(
+    "元 美元 欧元 港元 日元 英镑 韩元 卢布 澳元 加元 新台币 泰铢 卢比 比索 林吉特 瑞郎 法郎 兰特 里拉 雷亚尔".split()
+)
 # Units and measure words that follow figures in bulletins and news, currencies among them; longest first so
 # 「平方米」 wins over 「米」 and 「日元」 over 「日」.
 UNITS = sorted(
-    """平方公里 平方千米 平方米 立方米 千瓦时 千瓦 兆瓦 吉瓦 个百分点 百分点 基点 美元 欧元 港元 日元 英镑 韩元 卢布 澳元 加元
-    新台币 泰铢 卢比 比索 林吉特 瑞郎 法郎 兰特 里拉 雷亚尔 元 亩 公顷 公里 千米 米 厘米 毫米 吨标准煤 吨 公斤 千克 克 升 标箱
-    TEU 天 日 月 年 岁 倍 个工作日 工作日 小时 分钟 个月 周 % ‰""".split()
+    """平方公里 平方千米 平方米 立方米 千瓦时 千瓦 兆瓦 吉瓦 个百分点 百分点 基点 亩 公顷 公里 千米 米 厘米 毫米 吨标准煤 吨 公斤 千克
+    克 升 标箱 TEU 天 日 月 年 岁 倍 个工作日 工作日 小时 分钟 个月 周 % ‰""".split()
+    + sorted(CURRENCIES)
     + sorted(COUNTERS),
     key=len,
     reverse=True,
