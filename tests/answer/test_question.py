@@ -13,6 +13,7 @@ def test_profile_finds_years_places_and_figure_cue():
     # words that name the kind of answer are no topic words
     assert profile_question("临汾明年招商有啥具体措施").terms == ("临汾", "招商")
     assert profile_question("制定这个条例的目的是什么").terms == ("制定", "条例")
+    assert profile_question("条例适用于哪些地方").terms == ("条例", "适用")
 
 
 @pytest.mark.parametrize(

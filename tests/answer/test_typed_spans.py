@@ -43,6 +43,7 @@ def test_bodies_and_places():
     assert not holds_answer_kind(Asks.WHO, "用好考核评价奖惩办法，部分项目加快推进。")  # 办法、部分: no bodies
     assert "市商务局" in "".join(_texts(Asks.WHO, "由市商务局牵头。"))
     assert holds_answer_kind(Asks.PLACE, "第7届博览会将在云南昆明举办。")
+    assert holds_answer_kind(Asks.PLACE, "本条例适用于本省行政区域内优化营商环境相关工作。")  # a region by extent
 
 
 def test_kinds_without_a_span_always_hold():

@@ -162,12 +162,11 @@ class EvidenceFinder:
         for rank, hit in enumerate(hits[: TUNING.evidence_chunks]):
             chunk = hit.chunk
             context = f"{_below_document(chunk)}\n{chunk.text}\n{self._catalog.document_of(chunk).name}"
-            titles = set(chunk.section.heading_path)
             heading_share = _heading_share(question, chunk, weights)
             for sentence in self._catalog.sentences_of(chunk):
                 row = self._catalog.sentence_row(sentence)
                 byline = BYLINE.fullmatch(sentence.text) and not question.about_document
-                if row in seen or sentence.text.rstrip("。：:") in titles or byline:
+                if row in seen or sentence.is_heading or byline:
                     continue  # counted already, or a heading or byline: it says where, not what (but who wrote it)
                 seen.add(row)
                 evidence = self._score(

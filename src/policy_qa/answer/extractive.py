@@ -142,9 +142,7 @@ class ExtractiveAnswerer:
     def overview(self, evidence: Evidence, first_index: int = 1) -> tuple[str, tuple[Citation, ...]]:
         """The answer to a question about a section as a whole: the section's opening sentences, up to
         ``LIST_CHARS`` (its title left out), and the best sentence when it comes later."""
-        section = evidence.sentence.section
-        titles = set(section.heading_path)
-        sentences = [s for s in self._catalog.section_sentences(evidence.sentence) if s.text.rstrip("。：:") not in titles]
+        sentences = [s for s in self._catalog.section_sentences(evidence.sentence) if not s.is_heading]
         opening, size = [], 0
         for sentence in sentences:
             if opening and size + len(sentence.text) > LIST_CHARS:

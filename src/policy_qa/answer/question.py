@@ -65,7 +65,7 @@ _KIND_WORDS = frozenset(
 # 哪个单位写的」「报告是哪一天在哪个会议上作的」「文号是多少」). Its head and tail (title block, byline, signature) say.
 _ABOUT_DOCUMENT = re.compile(
     r"(?:报告|文件|材料|公报|通知|意见|办法|条例|规定|文章|稿件?|讲话|这份|那份)\S{0,8}?"
-    r"(?:写的|撰写|起草|供稿|作者|稿源|来源|文号|发文|印发|发布|出台|(?:哪个|什么|哪次)会议|(?:谁|哪位)作的)"
+    r"(?:写的|撰写|起草|供稿|作者|稿源|来源|文号|发文|印发|发布|出台|通过|公布|(?:哪个|什么|哪次)会议|(?:谁|哪位)作的)"
     r"|(?:谁|哪个单位|哪个部门)\S{0,4}?(?:写|起草|印发|发布)的|文号"
 )
 # Years said relative to the year a document was written in.
@@ -74,6 +74,8 @@ _RELATIVE_SHIFT = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "本�
 # 多少」 is not 「项目161个」; 「增加值增长目标」 is a percentage).
 _MONEY = re.compile(r"资金|钱|金额|费用|经费|投资|融资|贷款|存款|收入|营收|利润|税收|补贴|奖励|资产|产值|增加值|生产总值|GDP|销售额|零售额|交易额|进出口额|预算")
 _CHANGE = re.compile(r"增(?!加值)|降|涨|跌|升|减|提高|扩大|缩小|率|比|目标|预期|幅|速|百分|多少的|几成")
+# Phrases that only ask where or what kind (「适用于哪些地方」「什么方面」): no topic words in them.
+_ASK_PHRASE = re.compile(r"(?:哪些|哪个|哪几个|什么)(?:地方|方面|内容|情况|东西|事情)")
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
 _PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步")
@@ -147,7 +149,7 @@ def stated_intent(text: str) -> str | None:
 def _topic_terms(question: str) -> tuple[str, ...]:
     """Content words without the words that only ask (「几天」「第几」) and without a verb's 了/过 (「建了」→「建」)."""
     terms = []
-    for term in content_terms(question):
+    for term in content_terms(_ASK_PHRASE.sub("，", question)):
         if _ASK_WORDS.fullmatch(term) or "几" in term or term in _KIND_WORDS:
             continue
         term = _ASPECT_SUFFIX.sub("", term)

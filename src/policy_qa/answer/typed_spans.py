@@ -49,6 +49,8 @@ _CHANGE_WORDS = re.compile(r"增长|下降|增加|减少|提高|降低|上涨|�
 # A figure's lead starts after a clause break; a label's colon is none (「实际使用外资：4870万美元」).
 _BRACKETED = re.compile(r"[（(]([^（）()]{1,8})[）)]")
 _CLAUSE_END = "，,；;。！？!?\n"
+# A region said by its extent, as rules say where they apply: 「本省行政区域内」「全市范围内」「辖区」.
+_REGION = re.compile(r"(?:本|全|该)?[省市县区州镇乡]?(?:行政区域|辖区|境内|区域内|范围内)")
 _PERSON_TAGS = ("nr", "nt")
 _PLACE_TAGS = ("ns",)
 
@@ -108,7 +110,8 @@ def answer_spans(
         spans = [Span(m.start(), m.end()) for m in _BODY.finditer(text)] + _pos_spans(text, _PERSON_TAGS)
         return sorted(spans, key=lambda s: s.start)
     if asks is Asks.PLACE:
-        return _pos_spans(text, _PLACE_TAGS)
+        spans = _pos_spans(text, _PLACE_TAGS) + [Span(m.start(), m.end()) for m in _REGION.finditer(text)]
+        return sorted(spans, key=lambda s: s.start)
     return []
 
 

@@ -38,6 +38,11 @@ class Sentence:
         return f"{self.section.heading}\n{header}" if header else self.section.heading
 
     @property
+    def is_heading(self) -> bool:
+        """A line that only repeats a title of its heading path (「## 第一章 总则」「（三）强化要素保障」)."""
+        return self.text.lstrip("#").strip().rstrip("。：:") in self.section.heading_path
+
+    @property
     def is_table_row(self) -> bool:
         """A row of a table's section: cells, no sentence stop."""
         return self.section.table_header is not None and not any(stop in self.text for stop in "。！？")
