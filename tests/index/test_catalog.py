@@ -64,3 +64,13 @@ def test_catalogs_of_single_files_join_into_the_catalog_of_all():
     for chunk in whole.chunks:
         assert [joined.sentence_row(s) for s in joined.sentences_of(chunk)] == [whole.sentence_row(s) for s in whole.sentences_of(chunk)]
         assert joined.document_of(chunk) == whole.document_of(chunk)
+
+
+def test_a_line_that_repeats_a_title_is_a_heading(tmp_path):
+    (tmp_path / "条例.md").write_text(
+        "# 某省条例\n\n## 第一章 总则\n\n第一条 为了规范开发区建设，制定本条例。\n", encoding="utf-8"
+    )
+    sentences = Catalog(read_corpus(tmp_path)[0]).sentences
+    headings = [s.text for s in sentences if s.is_heading]
+    assert headings and all(text.lstrip("#").strip() in ("某省条例", "第一章 总则") for text in headings)
+    assert any(s.text.startswith("第一条") and not s.is_heading for s in sentences)
