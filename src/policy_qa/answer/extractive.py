@@ -137,6 +137,9 @@ class ExtractiveAnswerer:
             citation = self.cite(evidence.sentence, first_index + len(citations), end)
             citations.append(citation)
             bodies.append(f"{body}[{citation.index}]")
+        article = best.sentence.section.article
+        if article and bodies[0].startswith(article):  # the label names the article: 「某条例（第二条）：本条例……」
+            bodies[0] = bodies[0][len(article) :].lstrip()
         return f"{self.label(best)}{'；'.join(bodies)}。", tuple(citations)
 
     def overview(self, evidence: Evidence, first_index: int = 1) -> tuple[str, tuple[Citation, ...]]:
