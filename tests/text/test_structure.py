@@ -390,6 +390,20 @@ def test_news_article_is_one_document_named_by_its_title():
     assert doc.sections[0].text.startswith("2023-07-28 21:38\n原标题：")
 
 
+@pytest.mark.parametrize(
+    ("title", "aliases"),
+    [
+        ("国际市场销量创历史新高", ()),  # 「国际市」 is no city
+        ("逛超市成为新时尚", ()),
+        ("欧元区经济增长放缓", ("欧元区",)),  # 「欧元」 is a currency, no place
+        ("太原市出台稳就业新政", ("太原市", "太原")),
+    ],
+)
+def test_a_title_gives_place_aliases_only_for_proper_names(title, aliases):
+    doc = only(MATCH_REPORT.replace("某某队十人作战绝地反击", title), "news-1.txt")
+    assert (doc.name, doc.aliases) == (title, aliases)
+
+
 def test_news_article_without_a_title_is_named_by_its_file():
     doc = only(WEATHER_REPORT, "news/news-2.txt")
     assert (doc.name, doc.header) == ("news-2", DocumentHeader("news-2"))  # never 「据黑龙江省」 nor the 来源

@@ -62,7 +62,7 @@ from .headings import (
 )
 from .repair import BYLINE
 from .sentences import CLOSERS, HAN, SEPARATOR, split_sentences
-from .tokens import PLACE, is_place_name
+from .tokens import PLACE, is_place_name, is_proper_name
 
 _LEADING_YEAR = re.compile(r"^《?(?:19|20)\d{2}\s*年(?:度)?")
 _PLACE_SUFFIX = re.compile(r"(?:自治[区州县旗]|特别行政区|新区|[省市县区州旗盟])$")
@@ -201,10 +201,14 @@ def _title(paragraphs: list[_Paragraph]) -> tuple[str | None, range]:
     return None, range(0)
 
 
-def _leading_place(organisation: str) -> str | None:
-    """The most specific place an organisation's name starts with: 「浙江省湖州市商务局」→「湖州市」."""
+def _leading_place(organisation: str, named: bool = False) -> str | None:
+    """The most specific place an organisation's name starts with: 「浙江省湖州市商务局」→「湖州市」. With ``named``
+    (a title's start, not a byline's organisation), only a proper name, with its suffix or without, is a place (not
+    「国际市」 of 「国际市场」, nor 「逛超市」)."""
     place, position = None, 0
     while (match := PLACE.match(organisation, position)) and is_place_name(match.group()):
+        if named and not (is_proper_name(match.group()) or is_proper_name(_short_place(match.group()))):
+            break
         place, position = match.group(), match.end()
     return place
 
@@ -222,17 +226,19 @@ def _name(title: str | None, paragraphs: list[_Paragraph], compiled: bool, file:
 
 def _aliases(name: str, title: str | None, compiled: bool) -> tuple[str, ...]:
     """Other whole names: the title without 《》; the place a compiled report is named for, or a title starts
-    with (after its year: 「2025年某市政府工作报告」), in full and without its suffix (「某市」, 「某」)."""
+    with (after its year: 「2025年某市政府工作报告」), in full and without its suffix (「某市」, 「某」; for a title,
+    only a proper name: 「欧元区」 is not 「欧元」)."""
     aliases = []
     if title and (bare := title.replace("《", "").replace("》", "")) != name:
         aliases.append(bare)
-    place = None
+    place, short = None, None
     if compiled and not title and is_place_name(name):
         place = name
-    elif title:
-        place = _leading_place(_LEADING_YEAR.sub("", title))
+        short = _short_place(place)
+    elif title and (place := _leading_place(_LEADING_YEAR.sub("", title), named=True)):
+        short = _short_place(place) if is_proper_name(_short_place(place)) else None
     if place:
-        aliases += [alias for alias in (place, _short_place(place)) if len(alias) >= 2 and alias != name]
+        aliases += [alias for alias in (place, short) if alias and len(alias) >= 2 and alias != name]
     return tuple(dict.fromkeys(aliases))
 
 

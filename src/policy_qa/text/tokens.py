@@ -96,6 +96,18 @@ def is_place_name(word: str) -> bool:
     return PLACE.fullmatch(word) is not None and not word.startswith(_NOT_PLACE_START) and not word.endswith(_NOT_PLACE_END)
 
 
+def is_proper_name(word: str) -> bool:
+    """Whether jieba reads ``word`` as one proper noun (a place, person, organisation or other name: 「太原」
+    「凯里」), not a common word (「国际」), a unit (「欧元」) or several words (「逛超」)."""
+    from jieba import posseg
+
+    from .figures import UNITS
+
+    _jieba()
+    pairs = posseg.lcut(word)
+    return word not in UNITS and len(pairs) == 1 and pairs[0].flag.startswith(("ns", "nr", "nz", "nt"))
+
+
 def years(text: str) -> list[str]:
     """Four-digit years written as 「2023年」 / 「2023 年」, in order of appearance."""
     return list(dict.fromkeys(match.group(1) for match in _YEAR.finditer(text)))
