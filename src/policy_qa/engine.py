@@ -21,14 +21,21 @@ from .answer.scoping import Scope, compared_documents, names_in, scopes_for
 from .answer.source_check import SourceCheck
 from .answer.sources import SourceView, candidate_questions, source_view
 from .index.catalog import Catalog
-from .index.corpus_admin import check_uploads, copy_into, discard, remove, restore, withdraw
+from .index.corpus_admin import (
+    check_uploads,
+    copy_into,
+    discard,
+    remove,
+    restore,
+    withdraw,
+)
 from .index.embedder import choose_embedding, load_embedding
 from .index.store import IndexChanges, LoadedIndex, Progress, load_or_build
 from .index.stores import parse_store
-from .text.ingest import shown
 from .models.llm_client import ChatClient, LLMError, LLMSettings
 from .schema import Answer, Citation, Drafted, Passage
 from .settings import MAX_QUESTION_CHARS, EngineSettings
+from .text.ingest import shown
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding

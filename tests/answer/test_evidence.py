@@ -3,9 +3,14 @@ answerability decision and the answerers read."""
 
 from dataclasses import replace
 
-from policy_qa.answer.evidence import EvidenceFinder, TermWeights, _kind_first, _prose_first, _tiling
-from policy_qa.answer.question import profile_question
-from policy_qa.answer.question import Asks
+from policy_qa.answer.evidence import (
+    EvidenceFinder,
+    TermWeights,
+    _kind_first,
+    _prose_first,
+    _tiling,
+)
+from policy_qa.answer.question import Asks, profile_question
 from policy_qa.settings import TUNING
 
 

@@ -2,7 +2,12 @@
 
 import pytest
 
-from policy_qa.answer.scoping import MAX_COMPARED, compared_documents, names_in, scopes_for
+from policy_qa.answer.scoping import (
+    MAX_COMPARED,
+    compared_documents,
+    names_in,
+    scopes_for,
+)
 from policy_qa.index.catalog import Catalog
 from policy_qa.text.ingest import read_corpus
 

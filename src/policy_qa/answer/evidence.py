@@ -19,9 +19,9 @@ from ..index.catalog import Catalog, Sentence, chunk_passage
 from ..index.frequency import SubstringFrequency
 from ..schema import Chunk
 from ..settings import TUNING
-from ..text.repair import BYLINE
 from ..text.abbreviations import forms_in, spellings
 from ..text.figures import numbers_of
+from ..text.repair import BYLINE
 from ..text.tokens import char_bigrams, is_naming_word, years
 from .question import QuestionProfile, intent_of, stated_intent
 from .retrieval import Hit

@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..text.figures import UNITS
-from ..text.tokens import PLAN_WORDS, RELATIVE_YEARS, RESULT_WORDS, clean_name, content_terms, entity_names, is_place_name, word_boundaries, years
+from ..text.tokens import (
+    PLAN_WORDS,
+    RELATIVE_YEARS,
+    RESULT_WORDS,
+    clean_name,
+    content_terms,
+    entity_names,
+    is_place_name,
+    word_boundaries,
+    years,
+)
 
 
 class Asks(str, Enum):
