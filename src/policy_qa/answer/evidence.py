@@ -2,8 +2,11 @@
 
 Each candidate sentence gets its features (weighted coverage of the question's words, shared character bigrams,
 semantic similarity of its e5 vector to the question's, whether it holds the kind of answer asked for, the
-question's years and names it lacks) and a score that ranks it. One ``ScopeEvidence`` per scope is handed to the
-answerability decision, both answerers, the passage ranking and the checks.
+question's years and names it lacks) and a score that ranks it; a close sentence that holds the span asked for
+and lacks none of those years and names comes before a best one that falls short, and prose that states a table
+row's figure before the row. One ``ScopeEvidence`` per scope is handed to the answerability decision, both
+answerers, the passage ranking and the checks. ``TermWeights`` also spells a question's words as the corpus does
+(``as_spelled``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from ..settings import TUNING
 from ..text.abbreviations import forms_in, spellings
 from ..text.figures import numbers_of
 from ..text.repair import BYLINE
-from ..text.tokens import char_bigrams, is_naming_word, years
+from ..text.tokens import char_bigrams, is_naming_word, segment, years
 from .question import QuestionProfile, intent_of, stated_intent
 from .retrieval import Hit
 from .typed_spans import holds_answer_kind, subject_words
@@ -282,9 +285,7 @@ def _kind_first(ranked: list[Evidence]) -> tuple[Evidence, ...]:
 def _tiling(term: str) -> list[str]:
     """The jieba search-mode words of ``term`` (other than itself) that spell it end to end, longest first at each
     place; none when they do not (「粮食产量」 → 「粮食」「产量」; 「增加值」 → none: 「增加」「加值」 overlap)."""
-    from ..text.tokens import _jieba
-
-    pieces = {piece for piece in _jieba().lcut_for_search(term) if piece != term}
+    pieces = {piece for piece in segment(term) if piece != term}
     parts, position = [], 0
     while position < len(term):
         piece = max((p for p in pieces if term.startswith(p, position)), key=len, default=None)

@@ -47,8 +47,9 @@ _CONTINUES = re.compile(
 # Words of change: they say how a figure moved, not whose it is.
 _CHANGE_WORDS = re.compile(r"增长|下降|增加|减少|提高|降低|上涨|下跌|同比|比上年|新增|累计|达到|完成|实现")
 # A figure's lead starts after a clause break; a label's colon is none (「实际使用外资：4870万美元」).
-_BRACKETED = re.compile(r"[（(]([^（）()]{1,8})[）)]")
 _CLAUSE_END = "，,；;。！？!?\n"
+# A unit in a table's header, in brackets: 「绝对额（万元）」.
+_BRACKETED = re.compile(r"[（(]([^（）()]{1,8})[）)]")
 # A region said by its extent, as rules say where they apply: 「本省行政区域内」「全市范围内」「辖区」.
 _REGION = re.compile(r"(?:本|全|该)?[省市县区州镇乡]?(?:行政区域|辖区|境内|区域内|范围内)")
 _PERSON_TAGS = ("nr", "nt")
@@ -75,8 +76,8 @@ def answer_spans(
 ) -> list[Span]:
     """Spans of ``text`` that could answer a question of kind ``asks``, in order; for a figure question that
     names its unit (「几家」「多少亿元」), only figures in that unit, or the bare cells of a table's row whose
-    headers and caption (``table``) name that unit or none; an amount asked for by a question that speaks of no change (``changes`` False: 「进出口总额
-    多少」, not 「增长目标是多少」) is no rate."""
+    headers and caption (``table``) name that unit or none; an amount asked by a question that speaks of no
+    change (``changes`` False: 「进出口总额多少」, not 「增长目标是多少」) is no rate."""
     if asks.figure:
         figures = [f for f in find_figures(text) if not f.is_year and (unit in ("月", "日") or not f.is_calendar_day)]
         spoken = [m for m in _CHINESE_QUANTITY.finditer(text)]
@@ -92,7 +93,8 @@ def answer_spans(
                 Span(f.start, f.end) for f in figures if f.unit in units or (f.unit or "").endswith(unit) and len(unit) > 1
             ]
             matching += [Span(m.start(), m.end()) for m in spoken if m.group()[-1] in units]
-            in_table = table is not None and (not (units_said := _header_units(table)) or any(u.endswith(unit) for u in units_said))
+            said = _header_units(table) if table is not None else set()
+            in_table = table is not None and (not said or any(u.endswith(unit) for u in said))
             if not matching and (in_table or unit in text):  # a table's cells: the unit is in a header or cell
                 matching = [Span(f.start, f.end) for f in figures if not f.unit]
             return sorted(matching, key=lambda s: s.start)
