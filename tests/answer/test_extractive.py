@@ -59,16 +59,22 @@ def test_a_short_sentence_with_a_figure_is_no_lead_phrase(tmp_path):
     assert not answer.refused and answer.citations[0].quote == "全州拥有卫生机构3845个。"
 
 
-def test_an_article_named_by_the_label_is_not_repeated(tmp_path):
+def test_an_article_is_named_by_the_label_and_answers_whole(tmp_path):
     from policy_qa import PolicyQA
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "某市开发区管理办法.md").write_text(
         "# 某市开发区管理办法\n\n## 第一章 总则\n\n第一条 为了规范开发区建设和管理，制定本办法。\n\n"
-        "第二条 本办法适用于本市行政区域内的省级以上开发区。\n\n第三条 市商务局负责全市开发区的统筹协调工作。\n",
+        "第二条 本办法适用于本市行政区域内的省级以上开发区。\n\n第三条 市商务局负责全市开发区的统筹协调工作。\n\n"
+        "第四条 开发区管理机构不得违反约定拖欠企业账款。拖欠的，由市商务局责令限期支付，并依法追究责任。\n",
         encoding="utf-8",
     )
-    answer = PolicyQA.from_corpus(corpus, index_dir=tmp_path / "index").ask("这个办法适用于哪些地方")
+    qa = PolicyQA.from_corpus(corpus, index_dir=tmp_path / "index")
+    answer = qa.ask("这个办法适用于哪些地方")
     assert "（第二条）：本办法适用于本市行政区域内" in answer.text
     assert answer.citations[0].quote.startswith("第二条")  # the quote stays whole
+    # a rule's article is the answer to what to do: all of it, in one quote
+    answer = qa.ask("开发区拖欠企业账款怎么办")
+    assert "（第四条）：开发区管理机构不得违反约定拖欠企业账款。拖欠的，由市商务局责令限期支付" in answer.text
+    assert len(answer.citations) == 1 and answer.citations[0].quote.endswith("并依法追究责任。")

@@ -9,7 +9,8 @@ date, body or place question keeps the clause holding that span the same way; a 
 keeps the whole sentence, and the enumerated items that follow a sentence ending in 「：」; any other question
 keeps the clauses around its best-matching ones; a question about a section as a whole gets the section's opening
 (``overview``); a short lead phrase opening a paragraph too long to show, the paragraph's run-in headings
-(``run_in_leads``); a table's row is shown whole with its column header. Every
+(``run_in_leads``); a question a rule's article answers without a figure, date or place, the whole article
+(``whole_article``); a table's row is shown whole with its column header. Every
 answer starts with a label naming the document and the heading that gives its year and whether it is a result or
 a plan (「某市（2023年工作总结）：」), its article or its table.
 """
@@ -56,6 +57,8 @@ LEAD_CHARS = 16
 # A question whose answer has no recognisable span (what, why, whether) keeps a sentence this short whole; a
 # longer one keeps its best clauses and one clause either side.
 WHOLE_SENTENCE_CHARS = 200
+# Kinds answered by a figure: a rule's whole article is not shown for them.
+_SPANNED = (Asks.RATE, Asks.COUNT, Asks.AMOUNT)
 # A document name longer than this is shortened in an answer's label.
 LABEL_NAME_CHARS = 24
 # Clauses that continue the figure of the clause before them: 「其中……」「已使用……」「占……」「同比增长……」.
@@ -120,6 +123,11 @@ class ExtractiveAnswerer:
         leads = [] if question.wants_figure else self.run_in_leads(best.sentence)
         if leads:
             return self._headed(best, [best.sentence, *leads], first_index)
+        article = self.whole_article(question, best)
+        if article:
+            citation = self.cite(article[0], first_index, article[-1].end)
+            body = "".join(s.text for s in article).removeprefix(best.sentence.section.article or "").strip()
+            return f"{self.label(best)}{body.rstrip('。！？；')}[{first_index}]。", (citation,)
         chosen = [best]
         wanted, margin = (LIST_SENTENCES, LIST_SENTENCE_MARGIN) if question.wants_list else (2, SECOND_SENTENCE_MARGIN)
         for other in scope.ranked[1:4]:
@@ -196,6 +204,17 @@ class ExtractiveAnswerer:
         head = _leading_time(sentence, clauses)
         body = f"{head}，{body}" if head and first.start > 0 else body
         return body, evidence.sentence.end
+
+    def whole_article(self, question: QuestionProfile, evidence: Evidence) -> list[Sentence]:
+        """The sentences of the article ``evidence`` belongs to, when a rule's article is the answer: the question
+        asks for no figure, date or place, and the article is at most ``LIST_CHARS`` long (「政府违约了企业怎么办」
+        gets the whole of 「第二十六条」, its duty and its compensation); none otherwise."""
+        if evidence.sentence.section.article is None or question.asks in (*_SPANNED, Asks.DATE, Asks.PLACE):
+            return []
+        sentences = [s for s in self._catalog.section_sentences(evidence.sentence) if not s.is_heading]
+        if len(sentences) < 2 or sum(len(s.text) for s in sentences) > LIST_CHARS:
+            return []
+        return sentences
 
     def _headed(self, evidence: Evidence, parts: list[Sentence], first_index: int) -> tuple[str, tuple[Citation, ...]]:
         """A lead phrase and the run-in headings it opens (``run_in_leads``), each cited: 「全方位扩大内需[1]：提高
