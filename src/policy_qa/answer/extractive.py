@@ -118,8 +118,8 @@ class ExtractiveAnswerer:
         """The answer the scope's best evidence gives, whatever the decision: its body with markers and its
         citations numbered from ``first_index``."""
         best = scope.ranked[0]
-        if answered_by_section(question, best):
-            return self.overview(best, first_index)
+        if answered_by_section(question, best) and not _is_lead(best.text):
+            return self.overview(best, first_index)  # a lead phrase that matches is more precise: its paragraph
         leads = [] if question.wants_figure else self.run_in_leads(best.sentence)
         if leads:
             return self._headed(best, [best.sentence, *leads], first_index)
@@ -141,6 +141,8 @@ class ExtractiveAnswerer:
             chosen.sort(key=lambda e: e.sentence.start)  # a list reads in the document's order
         citations, bodies = [], []
         for evidence in chosen:
+            if any(c.document == evidence.sentence.file and c.start <= evidence.sentence.start < c.end for c in citations):
+                continue  # already quoted with what an earlier sentence introduces
             body, end = self.focus(question, evidence)
             citation = self.cite(evidence.sentence, first_index + len(citations), end)
             citations.append(citation)
@@ -225,16 +227,17 @@ class ExtractiveAnswerer:
 
     def run_in_leads(self, sentence: Sentence) -> list[Sentence]:
         """The run-in headings of the paragraph a short lead phrase opens, when the paragraph is too long to show
-        (past ``LIST_CHARS``): its sentences of at most ``LEAD_CHARS`` without a comma that lead more text
-        (「全方位扩大内需。提高投资效益。加强……。大力提振消费。紧扣……」 → 「提高投资效益」「大力提振消费」); none when
-        fewer than two."""
-        if len(sentence.text) > LEAD_CHARS or sentence.text.rstrip().endswith(("：", ":")) or numbers_of(sentence.text):
+        (past ``LIST_CHARS``) and the phrase heads them (the next sentence is one): its sentences of at most
+        ``LEAD_CHARS`` without a comma that lead more text (「全方位扩大内需。提高投资效益。加强……。大力提振消费。
+        紧扣……」 → 「提高投资效益」「大力提振消费」); none when fewer than two. A lead phrase followed by its own
+        details is one of several siblings (「“三攻坚一盘活”取得积极成效。提速推进……。民营经济……」): none."""
+        if not _is_lead(sentence.text):
             return []
         text = self._catalog.sources[sentence.file].text
         paragraph_end = text.find("\n", sentence.end)
         paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
         rest = [s for s in self._catalog.section_sentences(sentence) if sentence.end <= s.start < paragraph_end]
-        if sum(len(s.text) for s in rest) <= LIST_CHARS:
+        if not rest or not _is_lead(rest[0].text) or sum(len(s.text) for s in rest) <= LIST_CHARS:
             return []
         leads = [
             s for s, following in zip(rest, rest[1:])
@@ -244,21 +247,23 @@ class ExtractiveAnswerer:
 
     def _following(self, evidence: Evidence) -> list[Sentence]:
         """What a sentence introduces, when it only introduces: the enumerated items after a sentence ending in
-        「：」, or the rest of the paragraph after a short lead phrase (「全方位扩大内需。」), up to ``LIST_CHARS``."""
+        「：」, or the rest of the paragraph after a short lead phrase (「全方位扩大内需。」), up to ``LIST_CHARS``
+        and, when the phrase is followed by its own details, up to the next lead phrase (its sibling)."""
         text = self._catalog.sources[evidence.sentence.file].text
         introduces = evidence.text.rstrip().endswith(("：", ":"))
-        if not introduces and (len(evidence.text) > LEAD_CHARS or numbers_of(evidence.text)):
+        if not introduces and not _is_lead(evidence.text):
             return []  # a sentence that says a figure is no lead phrase: it answers by itself
         paragraph_end = text.find("\n", evidence.sentence.end)
         paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
-        following = [s for s in self._catalog.sentences_of(evidence.chunk) if s.start >= evidence.sentence.end]
+        following = [s for s in self._catalog.section_sentences(evidence.sentence) if s.start >= evidence.sentence.end]
+        siblings = bool(following) and not introduces and not _is_lead(following[0].text)
         items, size = [], 0
         for sentence in following:
             if size + len(sentence.text) > LIST_CHARS:
                 break
             if introduces and not ITEM_MARKER.match(sentence.text):
                 break
-            if not introduces and sentence.start > paragraph_end:
+            if not introduces and (sentence.start > paragraph_end or (siblings and items and _is_lead(sentence.text))):
                 break
             items.append(sentence)
             size += len(sentence.text)
@@ -363,6 +368,11 @@ def _has_amount(text: str) -> bool:
     return any(
         (figure.unit or figure.scale) and not figure.is_year and not figure.is_calendar_day for figure in find_figures(text)
     )
+
+
+def _is_lead(text: str) -> bool:
+    """A lead phrase: a short sentence without a figure that opens what follows it (「全方位扩大内需。」)."""
+    return len(text) <= LEAD_CHARS and not numbers_of(text) and not text.rstrip().endswith(("：", ":"))
 
 
 def _table_row(row: str, header: str) -> str:
