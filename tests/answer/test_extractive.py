@@ -33,6 +33,8 @@ def test_a_lead_phrase_too_long_to_show_is_answered_by_its_run_in_headings(tmp_p
         "某市政府工作报告\n\n二、2025年主要任务\n\n"
         f"全方位扩大内需。提高投资效益。{details}。{details}。大力提振消费。{details}。{details}。"
         f"推动房地产市场止跌回稳。{details}。{details}。\n\n"
+        "“三攻坚一盘活”取得积极成效。市属国企减亏扭亏548户。市区两级1076家企业完成政企分离改革。"
+        f"民营经济发展环境持续优化。{details}。\n\n"
         f"积极培育新质生产力。{details}。\n",
         encoding="utf-8",
     )
@@ -43,6 +45,11 @@ def test_a_lead_phrase_too_long_to_show_is_answered_by_its_run_in_headings(tmp_p
         "全方位扩大内需。", "提高投资效益。", "大力提振消费。", "推动房地产市场止跌回稳。"
     ]
     assert "全方位扩大内需[1]：提高投资效益[2]；大力提振消费[3]；推动房地产市场止跌回稳[4]。" in answer.text
+    # a lead phrase followed by its own details: those, up to its next sibling
+    answer = qa.ask("“三攻坚一盘活”是什么内容")
+    assert [c.quote for c in answer.citations] == [
+        "“三攻坚一盘活”取得积极成效。市属国企减亏扭亏548户。市区两级1076家企业完成政企分离改革。"
+    ]
 
 
 def test_a_short_sentence_with_a_figure_is_no_lead_phrase(tmp_path):
