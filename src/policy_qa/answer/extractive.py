@@ -118,8 +118,8 @@ class ExtractiveAnswerer:
         """The answer the scope's best evidence gives, whatever the decision: its body with markers and its
         citations numbered from ``first_index``."""
         best = scope.ranked[0]
-        if answered_by_section(question, best) and not _is_lead(best.text):
-            return self.overview(best, first_index)  # a lead phrase that matches is more precise: its paragraph
+        if answered_by_section(question, best):
+            return self.overview(best, first_index)
         leads = [] if question.wants_figure else self.run_in_leads(best.sentence)
         if leads:
             return self._headed(best, [best.sentence, *leads], first_index)
