@@ -30,6 +30,16 @@ def qa(tmp_path_factory):
     return PolicyQA.from_corpus(CORPUS, index_dir=tmp_path_factory.mktemp("index") / "idx")
 
 
+def engine_over(tmp_path: Path, name: str, text: str):
+    """The engine over a corpus of one file ``name`` holding ``text``, its index built under ``tmp_path``."""
+    from policy_qa import PolicyQA
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / name).write_text(text, encoding="utf-8")
+    return PolicyQA.from_corpus(corpus, index_dir=tmp_path / "index")
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     """A writable copy of the corpus folder."""

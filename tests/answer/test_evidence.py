@@ -13,6 +13,8 @@ from policy_qa.answer.evidence import (
 from policy_qa.answer.question import Asks, profile_question
 from policy_qa.settings import TUNING
 
+from ..conftest import engine_over
+
 
 def _scope(qa, question):
     profile, scopes = qa.evidence(question)
@@ -115,17 +117,13 @@ def test_a_word_the_corpus_never_uses_is_spelled_by_its_parts(tmp_path):
 
 
 def test_a_year_said_relative_to_now_is_the_documents_own(tmp_path):
-    from policy_qa import PolicyQA
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "某市政府工作报告.txt").write_text(
+    qa = engine_over(
+        tmp_path,
+        "某市政府工作报告.txt",
         "某市政府工作报告\n——2025年1月19日在某市人民代表大会第三次会议上\n"
         "一、2024年工作回顾\n全年办好重点民生实事15件，新建口袋公园80个，城乡居民收入稳步增长。\n"
         "二、2025年主要任务\n接续办好重点民生实事，新建口袋公园100个，提高城乡居民收入。\n",
-        encoding="utf-8",
     )
-    qa = PolicyQA.from_corpus(corpus, index_dir=tmp_path / "index")
     profile, (scope,) = qa.evidence("今年要新建多少个口袋公园")
     assert profile.relative_years == (0,) and "100个" in scope.best.text
     reviewed = [e for e in scope.ranked if "2024年" in e.sentence.section.heading]

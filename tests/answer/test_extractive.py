@@ -4,6 +4,8 @@ section's opening, quoted and cited from its first sentence."""
 from policy_qa.answer.answerability import SECTION_HEADING_SHARE, answered_by_section
 from policy_qa.answer.extractive import LIST_CHARS
 
+from ..conftest import engine_over
+
 
 def test_a_question_about_a_section_is_answered_by_its_opening(qa):
     question = "临汾明年要素保障有什么打算"
@@ -24,21 +26,17 @@ def test_a_figure_question_is_no_question_about_a_section(qa):
 
 
 def test_a_lead_phrase_too_long_to_show_is_answered_by_its_run_in_headings(tmp_path):
-    from policy_qa import PolicyQA
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     details = "加快推进一批交通、水利、能源重大项目前期工作，新开工一批高铁、储气库和航运枢纽项目，带动有效投资稳定增长"
-    (corpus / "某市政府工作报告.txt").write_text(
+    qa = engine_over(
+        tmp_path,
+        "某市政府工作报告.txt",
         "某市政府工作报告\n\n二、2025年主要任务\n\n"
         f"全方位扩大内需。提高投资效益。{details}。{details}。大力提振消费。{details}。{details}。"
         f"推动房地产市场止跌回稳。{details}。{details}。\n\n"
         "“三攻坚一盘活”取得积极成效。市属国企减亏扭亏548户。市区两级1076家企业完成政企分离改革。"
         f"民营经济发展环境持续优化。{details}。\n\n"
         f"积极培育新质生产力。{details}。\n",
-        encoding="utf-8",
     )
-    qa = PolicyQA.from_corpus(corpus, index_dir=tmp_path / "index")
     answer = qa.ask("今年在扩大内需方面有什么打算")
     assert not answer.refused
     assert [c.quote for c in answer.citations] == [
@@ -53,31 +51,23 @@ def test_a_lead_phrase_too_long_to_show_is_answered_by_its_run_in_headings(tmp_p
 
 
 def test_a_short_sentence_with_a_figure_is_no_lead_phrase(tmp_path):
-    from policy_qa import PolicyQA
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "某州统计公报.txt").write_text(
+    answer = engine_over(
+        tmp_path,
+        "某州统计公报.txt",
         "某州统计公报\n\n十、卫生\n\n全州拥有卫生机构3845个。其中，医院116个，乡镇卫生院212个，妇幼保健院17个，"
         "疾病预防控制中心17个，卫生监督所17所，诊所318个，村卫生室3128个。全州实有医院病床23008张。\n",
-        encoding="utf-8",
-    )
-    answer = PolicyQA.from_corpus(corpus, index_dir=tmp_path / "index").ask("卫生机构有多少个")
+    ).ask("卫生机构有多少个")
     assert not answer.refused and answer.citations[0].quote == "全州拥有卫生机构3845个。"
 
 
 def test_an_article_is_named_by_the_label_and_answers_whole(tmp_path):
-    from policy_qa import PolicyQA
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "某市开发区管理办法.md").write_text(
+    qa = engine_over(
+        tmp_path,
+        "某市开发区管理办法.md",
         "# 某市开发区管理办法\n\n## 第一章 总则\n\n第一条 为了规范开发区建设和管理，制定本办法。\n\n"
         "第二条 本办法适用于本市行政区域内的省级以上开发区。\n\n第三条 市商务局负责全市开发区的统筹协调工作。\n\n"
         "第四条 开发区管理机构不得违反约定拖欠企业账款。拖欠的，由市商务局责令限期支付，并依法追究责任。\n",
-        encoding="utf-8",
     )
-    qa = PolicyQA.from_corpus(corpus, index_dir=tmp_path / "index")
     answer = qa.ask("这个办法适用于哪些地方")
     assert "（第二条）：本办法适用于本市行政区域内" in answer.text
     assert answer.citations[0].quote.startswith("第二条")  # the quote stays whole

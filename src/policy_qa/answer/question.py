@@ -102,7 +102,8 @@ class QuestionProfile:
     doubt (``stated_intent``); ``unit``: the unit of a figure it asks for (「几家」; 「元」, any currency, for an
     amount of money such as 「资金有多少」); ``about_document``: it asks
     who wrote or issued the document, when or where (``_ABOUT_DOCUMENT``); ``relative_years``: the years it says
-    relative to the year a document was written in (「去年」 -1, 「今年」 0).
+    relative to the year a document was written in (「去年」 -1, 「今年」 0); ``speaks_of_change``: it speaks of
+    a change, a rate, a share or a target (「增长」「率」「多少的县」「目标」), so a percentage can answer it.
     """
 
     text: str
@@ -115,16 +116,11 @@ class QuestionProfile:
     unit: str | None = None
     about_document: bool = False
     relative_years: tuple[int, ...] = ()
+    speaks_of_change: bool = True
 
     @property
     def wants_figure(self) -> bool:
         return self.asks.figure
-
-    @property
-    def speaks_of_change(self) -> bool:
-        """Whether the question speaks of a change, a rate, a share or a target (「增长」「率」「多少的县」「目标」):
-        a percentage can answer it."""
-        return _CHANGE.search(self.text) is not None
 
     @property
     def wants_list(self) -> bool:
@@ -171,7 +167,8 @@ def _topic_terms(question: str) -> tuple[str, ...]:
 def profile_question(question: str) -> QuestionProfile:
     """Analyse a validated question."""
     asks = asks_of(question)
-    money = asks is Asks.AMOUNT and _MONEY.search(question) and not _CHANGE.search(question)
+    changes = _CHANGE.search(question) is not None
+    money = asks is Asks.AMOUNT and _MONEY.search(question) and not changes
     unit = _asked_unit(question) or ("元" if money else None)
     terms = tuple(t for t in _topic_terms(question) if t != unit and t not in RELATIVE_YEARS and t not in UNITS)
     return QuestionProfile(
@@ -185,6 +182,7 @@ def profile_question(question: str) -> QuestionProfile:
         unit=unit,
         about_document=_ABOUT_DOCUMENT.search(question) is not None,
         relative_years=tuple(dict.fromkeys(shift for word, shift in _RELATIVE_SHIFT.items() if word in question)),
+        speaks_of_change=changes,
     )
 
 
