@@ -57,8 +57,6 @@ LEAD_CHARS = 16
 # A question whose answer has no recognisable span (what, why, whether) keeps a sentence this short whole; a
 # longer one keeps its best clauses and one clause either side.
 WHOLE_SENTENCE_CHARS = 200
-# Kinds answered by a figure: a rule's whole article is not shown for them.
-_SPANNED = (Asks.RATE, Asks.COUNT, Asks.AMOUNT)
 # A document name longer than this is shortened in an answer's label.
 LABEL_NAME_CHARS = 24
 # Clauses that continue the figure of the clause before them: 「其中……」「已使用……」「占……」「同比增长……」.
@@ -126,7 +124,7 @@ class ExtractiveAnswerer:
         article = self.whole_article(question, best)
         if article:
             citation = self.cite(article[0], first_index, article[-1].end)
-            body = "".join(s.text for s in article).removeprefix(best.sentence.section.article or "").strip()
+            body = _without_article("".join(s.text for s in article), best)
             return f"{self.label(best)}{body.rstrip('。！？；')}[{first_index}]。", (citation,)
         chosen = [best]
         wanted, margin = (LIST_SENTENCES, LIST_SENTENCE_MARGIN) if question.wants_list else (2, SECOND_SENTENCE_MARGIN)
@@ -147,9 +145,7 @@ class ExtractiveAnswerer:
             citation = self.cite(evidence.sentence, first_index + len(citations), end)
             citations.append(citation)
             bodies.append(f"{body}[{citation.index}]")
-        article = best.sentence.section.article
-        if article and bodies[0].startswith(article):  # the label names the article: 「某条例（第二条）：本条例……」
-            bodies[0] = bodies[0][len(article) :].lstrip()
+        bodies[0] = _without_article(bodies[0], best)
         return f"{self.label(best)}{'；'.join(bodies)}。", tuple(citations)
 
     def overview(self, evidence: Evidence, first_index: int = 1) -> tuple[str, tuple[Citation, ...]]:
@@ -211,7 +207,7 @@ class ExtractiveAnswerer:
         """The sentences of the article ``evidence`` belongs to, when a rule's article is the answer: the question
         asks for no figure, date or place, and the article is at most ``LIST_CHARS`` long (「政府违约了企业怎么办」
         gets the whole of 「第二十六条」, its duty and its compensation); none otherwise."""
-        if evidence.sentence.section.article is None or question.asks in (*_SPANNED, Asks.DATE, Asks.PLACE):
+        if evidence.sentence.section.article is None or question.wants_figure or question.asks in (Asks.DATE, Asks.PLACE):
             return []
         sentences = [s for s in self._catalog.section_sentences(evidence.sentence) if not s.is_heading]
         if len(sentences) < 2 or sum(len(s.text) for s in sentences) > LIST_CHARS:
@@ -233,9 +229,7 @@ class ExtractiveAnswerer:
         details is one of several siblings (「“三攻坚一盘活”取得积极成效。提速推进……。民营经济……」): none."""
         if not _is_lead(sentence.text):
             return []
-        text = self._catalog.sources[sentence.file].text
-        paragraph_end = text.find("\n", sentence.end)
-        paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
+        paragraph_end = self._paragraph_end(sentence)
         rest = [s for s in self._catalog.section_sentences(sentence) if sentence.end <= s.start < paragraph_end]
         if not rest or not _is_lead(rest[0].text) or sum(len(s.text) for s in rest) <= LIST_CHARS:
             return []
@@ -245,16 +239,20 @@ class ExtractiveAnswerer:
         ]
         return leads if len(leads) >= 2 else []
 
+    def _paragraph_end(self, sentence: Sentence) -> int:
+        """Where the paragraph holding ``sentence`` ends in its file's text."""
+        text = self._catalog.sources[sentence.file].text
+        end = text.find("\n", sentence.end)
+        return len(text) if end < 0 else end
+
     def _following(self, evidence: Evidence) -> list[Sentence]:
         """What a sentence introduces, when it only introduces: the enumerated items after a sentence ending in
         「：」, or the rest of the paragraph after a short lead phrase (「全方位扩大内需。」), up to ``LIST_CHARS``
         and, when the phrase is followed by its own details, up to the next lead phrase (its sibling)."""
-        text = self._catalog.sources[evidence.sentence.file].text
         introduces = evidence.text.rstrip().endswith(("：", ":"))
         if not introduces and not _is_lead(evidence.text):
             return []  # a sentence that says a figure is no lead phrase: it answers by itself
-        paragraph_end = text.find("\n", evidence.sentence.end)
-        paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
+        paragraph_end = self._paragraph_end(evidence.sentence)
         following = [s for s in self._catalog.section_sentences(evidence.sentence) if s.start >= evidence.sentence.end]
         siblings = bool(following) and not introduces and not _is_lead(following[0].text)
         items, size = [], 0
@@ -368,6 +366,12 @@ def _has_amount(text: str) -> bool:
     return any(
         (figure.unit or figure.scale) and not figure.is_year and not figure.is_calendar_day for figure in find_figures(text)
     )
+
+
+def _without_article(body: str, evidence: Evidence) -> str:
+    """``body`` without the article number its label already names (「某条例（第二条）：本条例……」)."""
+    article = evidence.sentence.section.article
+    return body[len(article) :].lstrip() if article and body.startswith(article) else body
 
 
 def _is_lead(text: str) -> bool:

@@ -236,7 +236,7 @@ def _aliases(name: str, title: str | None, compiled: bool) -> tuple[str, ...]:
         place = name
         short = _short_place(place)
     elif title and (place := _leading_place(_LEADING_YEAR.sub("", title), named=True)):
-        short = _short_place(place) if is_proper_name(_short_place(place)) else None
+        short = stem if is_proper_name(stem := _short_place(place)) else None
     if place:
         aliases += [alias for alias in (place, short) if alias and len(alias) >= 2 and alias != name]
     return tuple(dict.fromkeys(aliases))
