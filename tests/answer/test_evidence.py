@@ -10,7 +10,7 @@ from policy_qa.answer.evidence import (
     _prose_first,
     _tiling,
 )
-from policy_qa.answer.question import Asks, profile_question
+from policy_qa.answer.question import Asks, profile_question, stated_intent
 from policy_qa.settings import TUNING
 
 from ..conftest import engine_over
@@ -130,3 +130,32 @@ def test_a_year_said_relative_to_now_is_the_documents_own(tmp_path):
     assert reviewed and all(e.missing == ("2025年",) for e in reviewed)
     profile, (scope,) = qa.evidence("去年新建了多少个口袋公园")
     assert profile.relative_years == (-1,) and "80个" in scope.best.text
+
+
+def test_a_year_of_the_documents_name_is_not_a_sections_that_names_another(tmp_path):
+    qa = engine_over(
+        tmp_path,
+        "某区商务局2024年工作总结和2025年工作打算.txt",
+        "某区商务局2024年工作总结和2025年工作打算\n"
+        "一、2024年主要商务指标完成情况\n电子商务网络零售额：38.9亿元，同比增长16.4%。\n"
+        "二、2025年工作打算\n培育网商30家以上，推动商贸流通体系建设。\n",
+    )
+    _, (scope,) = qa.evidence("2025年电子商务网络零售额的目标是多少？")
+    row = next(e for e in scope.ranked if "38.9亿元" in e.text)
+    assert row.missing == ("2025年",)  # the document's name says 2025; the row's heading says 2024
+    assert row.intent_conflict  # 「完成情况」 states results; 「目标」 asks for a plan
+    assert stated_intent("一、2024年主要商务指标完成情况") == "result"
+
+
+def test_a_word_most_of_the_corpus_uses_binds_no_figure(tmp_path):
+    qa = engine_over(
+        tmp_path,
+        "开发区工作总结.txt",
+        "开发区工作总结\n一、要素保障\n2023年，全市开发区实行承诺制项目113个，出让标准地39宗、4101.2亩。\n"
+        "二、项目建设\n全市开发区新开工项目41个。\n三、招商引资\n开发区签约项目86个。\n",
+    )
+    weights = qa._serving.evidence.weight
+    assert weights.is_common("开发区") and not weights.is_common("标准地")
+    # 「开发区」 scopes the whole sentence, not only its first figure: the 亩 figure answers
+    _, (scope,) = qa.evidence("开发区去年供地多少亩")
+    assert "4101.2亩" in scope.best.text and scope.best.holds_kind

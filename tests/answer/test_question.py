@@ -1,6 +1,6 @@
 import pytest
 
-from policy_qa.answer.question import profile_question
+from policy_qa.answer.question import Asks, profile_question
 
 
 def test_profile_finds_years_places_and_figure_cue():
@@ -67,6 +67,8 @@ def test_the_unit_asked_for_is_a_whole_unit():
 def test_a_rate_asked_by_name_wants_a_percentage():
     assert profile_question("规上工业增加值增速是多少？").unit == "%"
     assert profile_question("开工率是多少？").unit == "%"
+    rate = profile_question("标准化厂房使用率目标是多少？")  # the rate's name, then what of it is asked
+    assert rate.asks is Asks.RATE and rate.unit == "%"
     assert profile_question("短期贷款同比增长了多少？").unit is None  # a change may be an amount: 「多增300亿元」
 
 

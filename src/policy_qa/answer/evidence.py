@@ -104,6 +104,11 @@ class TermWeights:
     def __call__(self, term: str) -> float:
         return self._weight(term)
 
+    def is_common(self, term: str) -> bool:
+        """Whether more than ``TUNING.distinctive_share`` of the chunks use ``term``: it scopes the whole corpus
+        (「开发区」 in a library about development zones) and tells no figure from another."""
+        return self._frequency.count(term) > TUNING.distinctive_share * self._frequency.size
+
     def as_spelled(self, question: QuestionProfile) -> QuestionProfile:
         """``question`` with each topic word the corpus never uses spelled as the corpus does: its other form
         (``spellings``: 「GDP」 → 「地区生产总值」), else the parts it uses (「粮食产量」 → 「粮食」「产量」 where the
@@ -160,6 +165,9 @@ class EvidenceFinder:
         weights = {term: self.weight(term) for term in terms}
         total = sum(weights.values()) or 1.0
         question_bigrams = char_bigrams(question.text)
+        # The words a figure must be said of: the question's topic words, less its places and the words most of
+        # the corpus uses.
+        subject_terms = tuple(t for t in question.terms if t not in question.places and not self.weight.is_common(t))
         seen: set[int] = set()
         candidates = []
         for rank, hit in enumerate(hits[: TUNING.evidence_chunks]):
@@ -174,7 +182,7 @@ class EvidenceFinder:
                 seen.add(row)
                 evidence = self._score(
                     question, sentence, chunk, rank, context, weights, total, question_bigrams, query_vector,
-                    document_names, heading_share,
+                    document_names, heading_share, subject_terms,
                 )
                 candidates.append(evidence)
         return ScopeEvidence(label, tuple(hits), _prose_first(_kind_first(sorted(candidates, key=lambda e: -e.score))))
@@ -192,6 +200,7 @@ class EvidenceFinder:
         query_vector: np.ndarray,
         document_names: frozenset[str],
         heading_share: float,
+        subject_terms: tuple[str, ...],
     ) -> Evidence:
         text = sentence.text
         if sentence.section.table_header:
@@ -203,7 +212,7 @@ class EvidenceFinder:
         uncovered = max((w for t, w in weights.items() if t not in context and _char_share(t, text) < 1), default=0.0)
         overlap = len(question_bigrams & char_bigrams(text)) / (len(question_bigrams) or 1)
         similarity = float(self._vectors[self._catalog.sentence_row(sentence)] @ query_vector)
-        subject = subject_words(tuple(t for t in question.terms if t not in question.places), text)
+        subject = subject_words(subject_terms, text)
         holds_kind = holds_answer_kind(
             question.asks, text, question.unit, subject, sentence.context if sentence.is_table_row else None,
             question.speaks_of_change,
@@ -232,9 +241,10 @@ class EvidenceFinder:
         """Years and names the question asks about that the evidence's context does not support.
 
         ``context`` is the evidence's section headings below the document and its chunk's text, then the
-        document's name. A year must be in the first part, or in the name of a document whose headings carry no
-        other year (a statistics bulletin's year is its figures'; a work report named for 2025 reviews 2024 under a
-        heading that says so). A name (a place, body or other proper name of the question, without a generic
+        document's name. A year must be in the first part, or in the document's name when neither the evidence's
+        headings name a year nor the document's headings one other than the name's (a statistics bulletin's year is
+        its figures'; a report named 「2024年工作总结和2025年工作打算」 gives 2024's figures under a heading that
+        says 2024, and they are not 2025's). A name (a place, body or other proper name of the question, without a generic
         suffix such as 「市」 「地区」) may be anywhere, in full or spelled out (「经开区」 in 「经济技术开发区」:
         an abbreviation of three characters or more keeps its characters in order). A year said relative to now
         (「今年」「去年」) is the document's own (the year of its header's date) moved by that much, and is missing
@@ -242,10 +252,13 @@ class EvidenceFinder:
         「2024年工作回顾」 of a report written in 2025).
         """
         own, _, name = context.rpartition("\n")
-        if name not in self._dated_by_headings:
-            own = context
-        missing = [f"{year}年" for year in question.years if year not in own]
-        written, said = self._written.get(name), years(headings)
+        said = years(headings)
+        missing = [
+            f"{year}年"
+            for year in question.years
+            if year not in own and (name in self._dated_by_headings or said or year not in name)
+        ]
+        written = self._written.get(name)
         if written and said:
             missing += [f"{written + shift}年" for shift in question.relative_years if str(written + shift) not in said]
         present = [entity for entity in question.places if self._supported(entity, context, document_names)]

@@ -51,7 +51,7 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
     (Asks.CONDITION, re.compile(r"条件|资格|门槛|符合.{0,6}(?:要求|标准)|哪些(?:企业|单位|人员?|情形|情况).{0,8}(?:可以|能够?|应当|需要|才能)|什么情况下|什么样的.{0,6}(?:可以|能)")),
     (Asks.REASON, re.compile(r"为什么|为何|原因|目的|为了什么|意义在于|初衷")),
     (Asks.DATE, re.compile(r"什么时候|何时|哪一?天|哪一?年|哪个月|几月|几号|几日|哪个季度|日期|什么时间|多长时间|多久|多少年|多少天|期限|截止|起施行|生效|施行|实施时间")),
-    (Asks.RATE, re.compile(r"增长了?多少|增速|增幅|降幅|增长率|比重|占比|比例|百分之|[上下]降了?多少|提高了?多少|率[是为]?多少|率(?:有)?多[高大]|涨了?多少|跌了?多少")),
+    (Asks.RATE, re.compile(r"增长了?多少|增速|增幅|降幅|增长率|比重|占比|比例|百分之|[上下]降了?多少|提高了?多少|率[^，,；;？?。]{0,6}?多少|率(?:有)?多[高大]|涨了?多少|跌了?多少")),
     (Asks.WHO, re.compile(r"谁|哪位|哪个(?:部门|单位|机构|机关|企业|公司|组织|团队|人)|哪家|哪些(?:部门|单位|机构|机关)|由(?:哪|什么)|负责(?:部门|单位)|主管部门|牵头")),
     (Asks.PLACE, re.compile(r"哪里|哪儿|何地|何处|在哪(?![些个一几种类方])|什么地方|哪个(?:地方|省|市|县|区|国家|地区|城市)(?!级)|哪些(?:地方|省份?|城市|地区|国家)(?!级)")),
     (Asks.LIST, re.compile(r"哪些|哪几|包括什么|包括哪|有什么|有啥|些啥|都有|措施|举措|做法|办法有|怎么做|怎么搞|怎么弄")),
@@ -63,7 +63,7 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
 _ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几")
 # The unit a figure question names: 「多少亿元」→「亿元」, 「几家」→「家」, 「多少万辆」→「万辆」.
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))(?!(?<=项)目)")
-_RATE_NAMED = re.compile(r"增速|增幅|降幅|增长率|下降率|比重|占比|比例|百分之|百分比|率[是为]?多少|率(?:有)?多[高大]")
+_RATE_NAMED = re.compile(r"增速|增幅|降幅|增长率|下降率|比重|占比|比例|百分之|百分比|率[^，,；;？?。]{0,6}?多少|率(?:有)?多[高大]")
 # Words that name the kind of answer wanted (「有什么措施」「具体情况」「目的是什么」「对比一下」), or only say that a plan is
 # asked about (「准备建多少」: ``stated_intent`` reads that from the text), not its topic: a corpus need not use
 # them, so they are no topic words.
@@ -89,7 +89,7 @@ _ASK_PHRASE = re.compile(r"(?:哪些|哪个|哪几个|什么)(?:地方|方面|�
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
 _PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步")
-_RESULT_STATED = re.compile(r"去年|上年|已经|已完成|完成了|建成了|实际完成|成绩|回顾|总结|成效")
+_RESULT_STATED = re.compile(r"去年|上年|已经|已完成|完成了|完成情况|建成了|实际完成|成绩|回顾|总结|成效")
 
 
 @dataclass(frozen=True)

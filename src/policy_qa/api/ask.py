@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from ..schema import Answer
+from ..settings import DEFAULT_TOP_K
 from .services import CallerDep, ServicesDep
 from .streaming import DONE, failure_event, sse
 
@@ -22,7 +23,7 @@ class AskRequest(BaseModel):
     history: list[str] = Field(default_factory=list, description="本次对话中此前的问题，按时间顺序")
     kb: str | None = Field(default=None, description="知识库名（默认：第一个）")
     mode: Literal["extractive", "llm"] | None = Field(default=None, description="回答方式（默认：服务当前的方式）")
-    top_k: int | None = Field(default=None, ge=1, le=50, description="检索的段落数（默认 5）")
+    top_k: int | None = Field(default=None, ge=1, le=50, description=f"检索的段落数（默认 {DEFAULT_TOP_K}）")
     stream: bool = False
 
 
