@@ -115,3 +115,12 @@ def test_money_is_any_currency_and_a_total_continues_its_count():
     assert _texts_in(Asks.AMOUNT, text, "元") == ["171.53亿元", "2.5亿美元"]
     text = "“签约一批”项目127个，总投资531.55亿元。"
     assert holds_answer_kind(Asks.AMOUNT, text, "元", ("项目",))  # 「总投资」 is the projects'
+
+
+def test_a_body_is_named_not_a_verb_before_a_kind_of_body():
+    def bodies(text):
+        return [text[s.start : s.end] for s in answer_spans(Asks.WHO, text)]
+
+    assert bodies("纽顿集团亦发表声明称，加速公司在电动汽车领域的发展") == ["纽顿集团"]  # 「加速公司」 names none
+    assert bodies("市政府要求各部门抓好落实") == ["市政府"]  # 「各部门」 is a kind of body, not a name
+    assert bodies("该公司表示") == []

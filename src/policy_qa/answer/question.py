@@ -59,8 +59,8 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
     (Asks.COUNT, re.compile(r"多少(?:个|家|项|次|名|人|位|件|条|宗|批|所|座|户|辆|台|套|起|只|架|艘|例)|几(?:个|家|项|次|名|位|件|条|宗|批|所|座|户|辆|台|套|起)|数量|数目")),
     (Asks.AMOUNT, re.compile(r"多少|几|多[大高长重远]|规模|总量|金额|面积|产值|收入|投资额|价格|费用")),
 )
-# Words that only ask for an amount, a duration or a rank; they say nothing about the topic.
-_ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几")
+# Words that only ask for an amount, a duration, a rank or which one; they say nothing about the topic.
+_ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几|哪一?[家位种类项条款个年月天]")
 # The unit a figure question names: 「多少亿元」→「亿元」, 「几家」→「家」, 「多少万辆」→「万辆」.
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))(?!(?<=项)目)")
 _RATE_NAMED = re.compile(r"增速|增幅|降幅|增长率|下降率|比重|占比|比例|百分之|百分比|率[^，,；;？?。]{0,6}?多少|率(?:有)?多[高大]")

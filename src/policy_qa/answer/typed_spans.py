@@ -8,6 +8,7 @@ that match the question.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..schema import Span
 from ..text.figures import COUNTERS, CURRENCIES, UNITS, find_figures
@@ -29,6 +30,10 @@ _BODY = re.compile(
     r"协会|学会|联合会|商会|大学|学院|法院|检察院|研究院|基金会|组织|总部|党委|支部|队)"
     r"(?<!办(?=法))(?<!部(?=分))(?<!所(?=有|以|在|得))(?<!局(?=面))"  # 「办法」「部分」「所有」「局面」 are no bodies
 )
+# A piece of a ``_BODY`` match that still ends as a body does (the match's own end, or 「市政府」 before a verb).
+_NAMED_BODY = re.compile(_BODY.pattern.replace("{2,20}?", "{0,20}?", 1))
+# A kind of body alone, or with only a determiner: no name (「公司」「该部门」「各单位」 say which body only in context).
+_BARE_BODY = re.compile(r"[该本其此各]?(?:公司|部门|单位|政府|集团|机构|组织|中心|银行|部|局|委|办|厅|院|所|队)")
 # Quantities in Chinese numerals: 「一月一次」「全省第一」「两倍」; an article's number (「第二条」) is none.
 _CHINESE_QUANTITY = re.compile(
     r"第[一二三四五六七八九十]+(?![条章节款项编部分产])|(?<![第一二两三四五六七八九十百千万])[一二两三四五六七八九十百千万]+[个次月年天倍名位家项条成级]"
@@ -56,18 +61,38 @@ _PERSON_TAGS = ("nr", "nt")
 _PLACE_TAGS = ("ns",)
 
 
-def _pos_spans(text: str, tags: tuple[str, ...]) -> list[Span]:
-    """Spans of the words jieba tags with one of ``tags``."""
+@lru_cache(maxsize=8192)
+def _tagged(text: str) -> tuple[tuple[Span, str], ...]:
+    """jieba's words of ``text`` with their part-of-speech tags (cached: the same sentences come back for every
+    question about their topic)."""
     from jieba import posseg
 
     from ..text.tokens import _jieba
 
     _jieba()
-    spans, position = [], 0
+    words, position = [], 0
     for pair in posseg.lcut(text):
-        if pair.flag.startswith(tags) and len(pair.word) >= 2:
-            spans.append(Span(position, position + len(pair.word)))
+        words.append((Span(position, position + len(pair.word)), pair.flag))
         position += len(pair.word)
+    return tuple(words)
+
+
+def _pos_spans(words: tuple[tuple[Span, str], ...], tags: tuple[str, ...]) -> list[Span]:
+    """The spans of ``words`` tagged with one of ``tags``."""
+    return [span for span, flag in words if flag.startswith(tags) and span.end - span.start >= 2]
+
+
+def _body_spans(text: str, words: tuple[tuple[Span, str], ...]) -> list[Span]:
+    """Names of bodies (``_BODY``), cut at the verbs inside them (「市政府要求各部门」 names 「市政府」; 「加速公司」 none),
+    less the pieces that are only a bare kind of body (「公司」「各部门」)."""
+    spans = []
+    for match in _BODY.finditer(text):
+        verbs = [span for span, flag in words if flag == "v" and match.start() <= span.start and span.end < match.end()]
+        starts = [match.start(), *(verb.end for verb in verbs)]
+        ends = [verb.start for verb in verbs] + [match.end()]
+        for start, end in zip(starts, ends):
+            if _NAMED_BODY.fullmatch(text, start, end) and not _BARE_BODY.fullmatch(text, start, end):
+                spans.append(Span(start, end))
     return spans
 
 
@@ -109,10 +134,11 @@ def answer_spans(
     if asks is Asks.DATE:
         return [Span(m.start(), m.end()) for m in _DATE.finditer(text)]
     if asks is Asks.WHO:
-        spans = [Span(m.start(), m.end()) for m in _BODY.finditer(text)] + _pos_spans(text, _PERSON_TAGS)
+        words = _tagged(text)
+        spans = _body_spans(text, words) + _pos_spans(words, _PERSON_TAGS)
         return sorted(spans, key=lambda s: s.start)
     if asks is Asks.PLACE:
-        spans = _pos_spans(text, _PLACE_TAGS) + [Span(m.start(), m.end()) for m in _REGION.finditer(text)]
+        spans = _pos_spans(_tagged(text), _PLACE_TAGS) + [Span(m.start(), m.end()) for m in _REGION.finditer(text)]
         return sorted(spans, key=lambda s: s.start)
     return []
 
