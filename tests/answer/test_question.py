@@ -63,6 +63,10 @@ def test_the_unit_asked_for_is_a_whole_unit():
     assert profile_question("签约多少项目？").unit is None  # 「项目」 is the thing counted, not the counter 「项」
     assert profile_question("计划引资多少亿元？").unit == "亿元"
     assert profile_question("长安汽车计划投资多少泰铢？").unit == "泰铢"
+    # a counter that jieba reads into a rare word with what follows is still the counter (「家规」: 「家」「规上」)
+    counted = profile_question("开发区有多少家规上工业企业？")
+    assert counted.unit == "家" and counted.terms == ("开发区", "规上", "工业", "企业")
+    assert profile_question("多少家庭受益？").unit is None  # 「家庭」 is a word
 
 
 def test_a_rate_asked_by_name_wants_a_percentage():

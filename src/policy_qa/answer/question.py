@@ -10,13 +10,14 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from ..text.figures import UNITS
+from ..text.figures import COUNTERS, UNITS
 from ..text.tokens import (
     PLAN_WORDS,
     RELATIVE_YEARS,
     RESULT_WORDS,
     clean_name,
     content_terms,
+    dictionary_frequency,
     entity_names,
     is_place_name,
     word_boundaries,
@@ -63,6 +64,11 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
 _ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几|哪一?[家位种类项条款个年月天]")
 # The unit a figure question names: 「多少亿元」→「亿元」, 「几家」→「家」, 「多少万辆」→「万辆」.
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))(?!(?<=项)目)")
+# A one-character counter after 「多少」/「几」 and the character after it: jieba may read the two as a word
+# (「多少家规上企业」 as 「家规」「上」), which they are only when the word is common (「项目」「家庭」「条件」: 500 or more
+# in jieba's dictionary, where 「家规」 has 30 and 「台风」 340; a round number between the two groups, not fitted).
+_COUNTER_AHEAD = re.compile(rf"(?:(?<=多少)|(?<=几))(?P<counter>[{''.join(c for c in COUNTERS if len(c) == 1)}])(?=[\u4e00-\u9fff])")
+COMMON_WORD_FREQUENCY = 500
 _RATE_NAMED = re.compile(r"增速|增幅|降幅|增长率|下降率|比重|占比|比例|百分之|百分比|率[^，,；;？?。]{0,6}?多少|率(?:有)?多[高大]")
 # Words that name the kind of answer wanted (「有什么措施」「具体情况」「目的是什么」「对比一下」), or only say that a plan is
 # asked about (「准备建多少」: ``stated_intent`` reads that from the text), not its topic: a corpus need not use
@@ -169,8 +175,9 @@ def profile_question(question: str) -> QuestionProfile:
     asks = asks_of(question)
     changes = _CHANGE.search(question) is not None
     money = asks is Asks.AMOUNT and _MONEY.search(question) and not changes
-    unit = _asked_unit(question) or ("元" if money else None)
-    terms = tuple(t for t in _topic_terms(question) if t != unit and t not in RELATIVE_YEARS and t not in UNITS)
+    apart = _counters_apart(question)
+    unit = _asked_unit(apart) or ("元" if money else None)
+    terms = tuple(t for t in _topic_terms(apart) if t != unit and t not in RELATIVE_YEARS and t not in UNITS)
     return QuestionProfile(
         text=question,
         terms=terms,
@@ -191,6 +198,17 @@ def _proper_names(question: str, terms: tuple[str, ...]) -> tuple[str, ...]:
     names = [name for name in entity_names(question) if name not in RELATIVE_YEARS]
     places = (clean_name(question, t, question.find(t)) for t in terms if t in question)
     return tuple(dict.fromkeys([*names, *(p for p in places if is_place_name(p))]))
+
+
+def _counters_apart(question: str) -> str:
+    """``question`` with a space after each counter of 「多少」/「几」 that jieba would read into a rare word with the
+    character after it (「多少家 规上企业」), so the counter is the unit and the rest its own words."""
+
+    def apart(match: re.Match[str]) -> str:
+        word = question[match.start() : match.end() + 1]
+        return match.group() + (" " if dictionary_frequency(word) < COMMON_WORD_FREQUENCY else "")
+
+    return _COUNTER_AHEAD.sub(apart, question)
 
 
 def _asked_unit(question: str) -> str | None:

@@ -141,6 +141,11 @@ def is_naming_word(term: str) -> bool:
     return bool(pairs) and pairs[-1].flag.startswith(_NAMING_TAGS)
 
 
+def dictionary_frequency(word: str) -> int:
+    """How often jieba's dictionary counts ``word`` (0: not a word of it)."""
+    return _jieba().dt.FREQ.get(word, 0) or 0
+
+
 def word_boundaries(text: str) -> set[int]:
     """Offsets of ``text`` where a jieba word (accurate mode) starts or ends."""
     boundaries, position = {0}, 0
