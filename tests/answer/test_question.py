@@ -15,6 +15,7 @@ def test_profile_finds_years_places_and_figure_cue():
     assert profile_question("制定这个条例的目的是什么").terms == ("制定", "条例")
     assert profile_question("条例适用于哪些地方").terms == ("条例", "适用")
     assert profile_question("哪家公司负责运营").terms == ("公司", "负责", "运营")  # 「哪家」 only asks which
+    assert profile_question("谁负责运营").terms == ("负责", "运营")
 
 
 @pytest.mark.parametrize(

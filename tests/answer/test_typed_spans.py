@@ -124,3 +124,5 @@ def test_a_body_is_named_not_a_verb_before_a_kind_of_body():
     assert bodies("纽顿集团亦发表声明称，加速公司在电动汽车领域的发展") == ["纽顿集团"]  # 「加速公司」 names none
     assert bodies("市政府要求各部门抓好落实") == ["市政府"]  # 「各部门」 is a kind of body, not a name
     assert bodies("该公司表示") == []
+    # jieba tags common words as names now and then (「洪水」 nr); a common word of its dictionary is no person
+    assert bodies("启动洪水防御应急响应") == [] and bodies("王霜点射破门") == ["王霜"]

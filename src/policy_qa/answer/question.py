@@ -12,6 +12,7 @@ from enum import Enum
 
 from ..text.figures import COUNTERS, UNITS
 from ..text.tokens import (
+    COMMON_WORD_FREQUENCY,
     PLAN_WORDS,
     RELATIVE_YEARS,
     RESULT_WORDS,
@@ -61,14 +62,12 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
     (Asks.AMOUNT, re.compile(r"多少|几|多[大高长重远]|规模|总量|金额|面积|产值|收入|投资额|价格|费用")),
 )
 # Words that only ask for an amount, a duration, a rank or which one; they say nothing about the topic.
-_ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几|哪一?[家位种类项条款个年月天]")
+_ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几|谁|哪一?[家位种类项条款个年月天]")
 # The unit a figure question names: 「多少亿元」→「亿元」, 「几家」→「家」, 「多少万辆」→「万辆」.
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))(?!(?<=项)目)")
 # A one-character counter after 「多少」/「几」 and the character after it: jieba may read the two as a word
-# (「多少家规上企业」 as 「家规」「上」), which they are only when the word is common (「项目」「家庭」「条件」: 500 or more
-# in jieba's dictionary, where 「家规」 has 30 and 「台风」 340; a round number between the two groups, not fitted).
+# (「多少家规上企业」 as 「家规」「上」), which they are only when the word is common (``COMMON_WORD_FREQUENCY``).
 _COUNTER_AHEAD = re.compile(rf"(?:(?<=多少)|(?<=几))(?P<counter>[{''.join(c for c in COUNTERS if len(c) == 1)}])(?=[\u4e00-\u9fff])")
-COMMON_WORD_FREQUENCY = 500
 _RATE_NAMED = re.compile(r"增速|增幅|降幅|增长率|下降率|比重|占比|比例|百分之|百分比|率[^，,；;？?。]{0,6}?多少|率(?:有)?多[高大]")
 # Words that name the kind of answer wanted (「有什么措施」「具体情况」「目的是什么」「对比一下」), or only say that a plan is
 # asked about (「准备建多少」: ``stated_intent`` reads that from the text), not its topic: a corpus need not use

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from ..schema import Span
 from ..text.figures import COUNTERS, CURRENCIES, UNITS, find_figures
+from ..text.tokens import COMMON_WORD_FREQUENCY, dictionary_frequency
 from .question import Asks
 
 _CN_NUMBER = "[〇零一二三四五六七八九十百两]"
@@ -135,7 +136,8 @@ def answer_spans(
         return [Span(m.start(), m.end()) for m in _DATE.finditer(text)]
     if asks is Asks.WHO:
         words = _tagged(text)
-        spans = _body_spans(text, words) + _pos_spans(words, _PERSON_TAGS)
+        people = [s for s in _pos_spans(words, _PERSON_TAGS) if dictionary_frequency(text[s.start : s.end]) < COMMON_WORD_FREQUENCY]
+        spans = _body_spans(text, words) + people
         return sorted(spans, key=lambda s: s.start)
     if asks is Asks.PLACE:
         spans = _pos_spans(_tagged(text), _PLACE_TAGS) + [Span(m.start(), m.end()) for m in _REGION.finditer(text)]

@@ -141,6 +141,11 @@ def is_naming_word(term: str) -> bool:
     return bool(pairs) and pairs[-1].flag.startswith(_NAMING_TAGS)
 
 
+# A word jieba's dictionary counts this often or more is a common word (「项目」「家庭」「条件」「洪水」), not a rare
+# compound (「家规」 30, 「台风」 340) nor a person's name: a round number between the two groups, not fitted.
+COMMON_WORD_FREQUENCY = 500
+
+
 def dictionary_frequency(word: str) -> int:
     """How often jieba's dictionary counts ``word`` (0: not a word of it)."""
     return _jieba().dt.FREQ.get(word, 0) or 0
