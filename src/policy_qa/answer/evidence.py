@@ -165,9 +165,10 @@ class EvidenceFinder:
         weights = {term: self.weight(term) for term in terms}
         total = sum(weights.values()) or 1.0
         question_bigrams = char_bigrams(question.text)
-        # The words a figure must be said of: the question's topic words, less its places and the words most of
-        # the corpus uses.
-        subject_terms = tuple(t for t in question.terms if t not in question.places and not self.weight.is_common(t))
+        # The words a figure must be said of: the question's topic words less its places. Only a distinctive one
+        # asks for it; a word most of the corpus uses scopes whole sentences (「开发区」), though it may say it.
+        subject_terms = tuple(t for t in question.terms if t not in question.places)
+        distinctive = frozenset(t for t in subject_terms if not self.weight.is_common(t))
         seen: set[int] = set()
         candidates = []
         for rank, hit in enumerate(hits[: TUNING.evidence_chunks]):
@@ -182,7 +183,7 @@ class EvidenceFinder:
                 seen.add(row)
                 evidence = self._score(
                     question, sentence, chunk, rank, context, weights, total, question_bigrams, query_vector,
-                    document_names, heading_share, subject_terms,
+                    document_names, heading_share, subject_terms, distinctive,
                 )
                 candidates.append(evidence)
         return ScopeEvidence(label, tuple(hits), _prose_first(_kind_first(sorted(candidates, key=lambda e: -e.score))))
@@ -201,6 +202,7 @@ class EvidenceFinder:
         document_names: frozenset[str],
         heading_share: float,
         subject_terms: tuple[str, ...],
+        distinctive: frozenset[str],
     ) -> Evidence:
         text = sentence.text
         if sentence.section.table_header:
@@ -212,7 +214,8 @@ class EvidenceFinder:
         uncovered = max((w for t, w in weights.items() if t not in context and _char_share(t, text) < 1), default=0.0)
         overlap = len(question_bigrams & char_bigrams(text)) / (len(question_bigrams) or 1)
         similarity = float(self._vectors[self._catalog.sentence_row(sentence)] @ query_vector)
-        subject = subject_words(subject_terms, text)
+        held = subject_words(subject_terms, text)
+        subject = held if distinctive.intersection(held) else ()
         holds_kind = holds_answer_kind(
             question.asks, text, question.unit, subject, sentence.context if sentence.is_table_row else None,
             question.speaks_of_change,
