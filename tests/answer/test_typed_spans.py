@@ -68,7 +68,9 @@ def test_a_unit_asked_for_selects_figures_and_counters_count_alike():
     # a rate asked by name: a share, points or times, or a table's bare cell; never an amount
     assert _texts_in(Asks.RATE, "完成投资146.59亿元，增长22.6%，高于全省2.1个百分点。", "%") == ["22.6%", "2.1个百分点"]
     assert not holds_answer_kind(Asks.RATE, "完成投资146.59亿元", "%")
-    assert holds_answer_kind(Asks.RATE, "水泥 万吨 1022.88 25.8", "%")
+    assert holds_answer_kind(Asks.RATE, "水泥 万吨 1022.88 25.8", "%", table="产量 比上年增长（%）")
+    # a bare number of prose (a note's item number) is no rate
+    assert not holds_answer_kind(Asks.RATE, "4.人口出生率、死亡率和自然增长率来源于州卫计委数据", "%")
 
 
 def _texts_in(asks, text, unit):

@@ -111,7 +111,7 @@ def answer_spans(
             rates = [Span(f.start, f.end) for f in figures if f.unit in _RATE_UNITS]
             rates += [Span(m.start(), m.end()) for m in spoken if m.group()[-1] in "倍成"]
             bare = [Span(f.start, f.end) for f in figures if not f.unit and not f.scale]
-            return sorted(rates, key=lambda s: s.start) or bare
+            return sorted(rates, key=lambda s: s.start) or (bare if table is not None else [])
         if unit:
             unit = unit.lstrip("万亿千百") or unit
             units = CURRENCIES if unit == "元" else next((group for group in _COUNTING_ALIKE if unit in group), {unit})
