@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from policy_qa import Answer, PolicyQA
-from policy_qa.answer.answerability import answered_by_section, features
+from policy_qa.answer.answerability import features
+from policy_qa.answer.evidence import answered_by_section
 from policy_qa.evaluation.dataset import load_dataset
 from policy_qa.evaluation.metrics import is_correct
 from policy_qa.evaluation.suite import load_suite

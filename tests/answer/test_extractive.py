@@ -1,7 +1,7 @@
 """The extractive answerer on the real corpus and index: a question about a section as a whole is answered by the
 section's opening, quoted and cited from its first sentence."""
 
-from policy_qa.answer.answerability import SECTION_HEADING_SHARE, answered_by_section
+from policy_qa.answer.evidence import SECTION_HEADING_SHARE, answered_by_section
 from policy_qa.answer.extractive import LIST_CHARS
 
 from ..conftest import engine_over

@@ -19,17 +19,9 @@ import statistics
 from dataclasses import dataclass
 
 from ..settings import ANSWERABILITY
-from .evidence import Evidence, ScopeEvidence
-from .question import Asks, QuestionProfile
+from .evidence import ScopeEvidence, answered_by_section
+from .question import QuestionProfile
 
-# A question that asks for no span (a list, conditions, a reason, a generic what) whose topic words the best
-# sentence's headings hold to at least this weighted share (``Evidence.heading_share``) is about that section, and
-# is answered by it (「营商环境去年有什么改进」 by the section 「六是营商环境持续优化」). Set on the dev halves of the
-# suite's sets with headings (bulletin, users' words, second bulletin, regulation, work report, statistics;
-# 2026-11-28): of the 64 such questions past the hard rules, the one unanswerable question above 0.18 has 0.401,
-# the answerable ones above it start at 0.426 (15 of them); the value is the middle of that gap.
-SECTION_HEADING_SHARE = 0.41
-_SPANLESS = (Asks.LIST, Asks.CONDITION, Asks.REASON, Asks.OTHER)
 
 
 @dataclass(frozen=True)
@@ -55,11 +47,6 @@ def confidence(scope: ScopeEvidence) -> float:
     """The fitted probability that an answer drawn from the scope's best evidence is right."""
     logit = ANSWERABILITY.intercept + sum(w * x for w, x in zip(ANSWERABILITY.coefficients, features(scope)))
     return 1.0 / (1.0 + math.exp(-logit))
-
-
-def answered_by_section(question: QuestionProfile, evidence: Evidence) -> bool:
-    """Whether the question asks about the section of ``evidence`` as a whole (``SECTION_HEADING_SHARE``)."""
-    return question.asks in _SPANLESS and evidence.heading_share >= SECTION_HEADING_SHARE
 
 
 def decide(question: QuestionProfile, scope: ScopeEvidence) -> Decision:

@@ -27,8 +27,8 @@ from ..text.headings import TABLE_CAPTION
 from ..text.repair import ITEM_MARKER
 from ..text.sentences import HAN, split_clauses
 from ..text.tokens import char_bigrams, years
-from .answerability import Decision, answered_by_section, decide
-from .evidence import Evidence, ScopeEvidence, TermWeights
+from .answerability import Decision, decide
+from .evidence import Evidence, ScopeEvidence, TermWeights, answered_by_section
 from .question import Asks, QuestionProfile, intent_of
 from .typed_spans import answer_spans
 
