@@ -105,3 +105,9 @@ def test_an_amount_of_money_is_asked_in_a_currency():
     assert profile_question("建筑业增加值是多少").unit == "元"
     assert profile_question("工业增加值增长目标是多少").unit is None  # a target's change: a percentage
     assert profile_question("投资项目有多少个").unit == "个"
+
+
+def test_a_will_says_plan():
+    assert profile_question("今年规上工业增加值要增长多少？").stated == "plan"
+    assert profile_question("要素保障资金有多少").stated is None  # 「要素」, 「重要」, 「需要」 say no plan
+    assert profile_question("有哪些重要举措").stated is None
