@@ -37,6 +37,23 @@ def test_summary_puts_peers_beside_ours(run):
         assert 0.0 <= peer["hit@1"] <= peer["hit@3"] <= 1.0
 
 
+def test_a_corpus_the_plain_pipeline_cannot_read_has_no_peers(tmp_path):
+    from docx import Document
+
+    from policy_qa import PolicyQA
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    document = Document()
+    document.add_paragraph("关于开展检查的通知")
+    document.add_paragraph("本次检查自2024年5月1日起施行。")
+    document.save(corpus / "通知.docx")
+    qa = PolicyQA.from_corpus(corpus, index_dir=tmp_path / "index")
+    item = EvalItem("d1", "检查什么时候施行？", "fact", True, "2024年5月1日", ("2024年5月1日",), ("2024年5月1日",))
+    run = run_evaluation(qa, [item], dataset="mini.jsonl", with_peers=True)
+    assert set(run.summary["systems"]) == {OURS}  # the plain pipeline reads .txt/.md only: no peer, no crash
+
+
 def test_reports_are_written(run, tmp_path):
     summary_md, summary_json, details = write_reports(run, tmp_path / "out")
     assert "| retrieval hit@1 |" in summary_md.read_text(encoding="utf-8")

@@ -45,15 +45,21 @@ def build_bm25(texts: list[str]) -> Any:
     return index
 
 
+PEER_FORMATS = (".txt", ".md")
+
+
 def default_chunks(corpus_dir: Path) -> list[BaseNode]:
-    """The corpus as the llama-index docs load and split it, with no repair of the PDF text."""
+    """The corpus as the llama-index docs load and split it, with no repair of the PDF text; none for a corpus
+    without ``.txt``/``.md`` files (its PDF and DOCX readers are in ``llama-index-readers-file``, not installed)."""
+    if not any(path.suffix.lower() in PEER_FORMATS for path in Path(corpus_dir).rglob("*")):
+        return []
     enforce_offline()
     from llama_index.core import SimpleDirectoryReader
     from llama_index.core.node_parser import SentenceSplitter
 
     # Plain text needs none of the optional llama-index-readers-file package, which it warns about otherwise.
     logging.getLogger("llama_index.core.readers.file.base").setLevel(logging.ERROR)
-    documents = SimpleDirectoryReader(str(corpus_dir), required_exts=[".txt", ".md"], recursive=True).load_data()
+    documents = SimpleDirectoryReader(str(corpus_dir), required_exts=list(PEER_FORMATS), recursive=True).load_data()
     return SentenceSplitter().get_nodes_from_documents(documents)
 
 

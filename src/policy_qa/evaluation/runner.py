@@ -40,7 +40,10 @@ class EvalRun:
 
 
 def _peers(qa: PolicyQA, corpus_dir: Path) -> list[Peer]:
+    """The retrieval peers over the corpus's default chunks; none when the plain pipeline reads nothing of it."""
     chunks = default_chunks(corpus_dir)
+    if not chunks:
+        return []
     return [Bm25Peer(chunks, qa.settings.top_k), LlamaIndexPeer(chunks, qa.embed_model, qa.settings.top_k)]
 
 
