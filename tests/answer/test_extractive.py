@@ -75,3 +75,27 @@ def test_an_article_is_named_by_the_label_and_answers_whole(tmp_path):
     answer = qa.ask("开发区拖欠企业账款怎么办")
     assert "（第四条）：开发区管理机构不得违反约定拖欠企业账款。拖欠的，由市商务局责令限期支付" in answer.text
     assert len(answer.citations) == 1 and answer.citations[0].quote.endswith("并依法追究责任。")
+
+
+NOTICE = (
+    "关于开展2024年度中小企业发展专项资金申报工作的通知\n各区县商务局：\n"
+    "为支持中小企业发展，现将2024年度专项资金申报工作通知如下。\n"
+    "一、支持对象\n在本市注册、依法纳税的中小企业，上年度营业收入在500万元以上。\n"
+    "二、支持标准\n对符合条件的企业给予一次性补助，最高不超过50万元。\n"
+    "三、申报时间\n申报时间为2024年5月1日至5月31日，逾期不予受理。\n"
+    "四、联系方式\n联系人：张三，电话：0351-1234567。\n某市商务局\n2024年4月15日\n"
+)
+
+
+def test_a_notice_answers_who_qualifies_when_and_who_issued_it(tmp_path):
+    qa = engine_over(tmp_path, "通知.txt", NOTICE)
+    # who qualifies: the part headed 「支持对象」, not the sentence that only says 「符合条件的企业」
+    for question in ("哪些企业可以申请？", "申请条件是什么？"):
+        answer = qa.ask(question)
+        assert not answer.refused and "营业收入在500万元以上" in answer.text, question
+    # 「什么时候」 only asks when
+    assert "2024年5月1日至5月31日" in qa.ask("什么时候申报？").text
+    # the issuer is the signature, not the addressee line 「各区县商务局：」
+    issuer = qa.ask("这个通知是哪个部门发的？")
+    assert not issuer.refused and "某市商务局" in issuer.text and "各区县" not in issuer.text
+    assert qa.ask("有没有贷款贴息？").refused

@@ -178,8 +178,10 @@ class EvidenceFinder:
             for sentence in self._catalog.sentences_of(chunk):
                 row = self._catalog.sentence_row(sentence)
                 byline = BYLINE.fullmatch(sentence.text) and not question.about_document
-                if row in seen or sentence.is_heading or byline:
-                    continue  # counted already, or a heading or byline: it says where, not what (but who wrote it)
+                addressee = question.about_document and _ADDRESSEE.fullmatch(sentence.text)
+                if row in seen or sentence.is_heading or byline or addressee:
+                    continue  # counted already, a heading or byline: it says where, not what (but who wrote it); a
+                    # notice's addressee line (「各区县商务局：」) is not who issued it
                 seen.add(row)
                 evidence = self._score(
                     question, sentence, chunk, rank, context, weights, total, question_bigrams, query_vector,
@@ -296,8 +298,23 @@ SECTION_HEADING_SHARE = 0.41
 _SPANLESS = (Asks.LIST, Asks.CONDITION, Asks.REASON, Asks.OTHER)
 
 
+# Headings of the part of a policy document that says who or what qualifies (「一、支持对象」「申报条件」「适用范围」).
+_CONDITION_HEADING = re.compile(r"条件|对象|资格|适用范围|申报范围|支持范围|准入")
+# A notice's addressee line: the bodies it is sent to, then a colon (「各区县商务局：」).
+_ADDRESSEE = re.compile(r"[^。；;，,]{2,60}[：:]")
+
+
+def _names_conditions(sentence: Sentence) -> bool:
+    """Whether ``sentence`` is under a heading that names who or what qualifies (``_CONDITION_HEADING``)."""
+    return _CONDITION_HEADING.search(sentence.section.heading) is not None
+
+
 def answered_by_section(question: QuestionProfile, evidence: Evidence) -> bool:
-    """Whether the question asks about the section of ``evidence`` as a whole (``SECTION_HEADING_SHARE``)."""
+    """Whether the question asks about the section of ``evidence`` as a whole: a question for no span whose topic
+    words its headings hold (``SECTION_HEADING_SHARE``), or a condition question under a heading that names who
+    or what qualifies (「哪些企业可以申请」 and 「一、支持对象」)."""
+    if question.asks is Asks.CONDITION and _names_conditions(evidence.sentence):
+        return True
     return question.asks in _SPANLESS and evidence.heading_share >= SECTION_HEADING_SHARE
 
 
@@ -307,7 +324,9 @@ def _section_first(question: QuestionProfile, ranked: tuple[Evidence, ...]) -> t
     is answered from the section 「强化要素保障」, not from a plan's overview that names it."""
     if ranked and not answered_by_section(question, ranked[0]):
         about = next((e for e in ranked if answered_by_section(question, e)), None)
-        if about is not None and ranked[0].score - about.score <= TUNING.kind_margin:
+        # a condition question takes the part that says who qualifies wherever it ranks among the top chunks
+        conditions = question.asks is Asks.CONDITION and about is not None and _names_conditions(about.sentence)
+        if about is not None and (conditions or ranked[0].score - about.score <= TUNING.kind_margin):
             return (about, *(e for e in ranked if e is not about))
     return ranked
 
@@ -338,10 +357,18 @@ def _tiling(term: str) -> list[str]:
     return parts
 
 
+# A line of a document's signature (落款): the issuing body alone, or the date alone.
+_SIGNATURE = re.compile(
+    r"[\u4e00-\u9fff（）()]{2,40}(?:委员会|办公厅|办公室|人民政府|政府|部|厅|局|委|办|署|院|中心|集团|公司|协会)"
+    r"|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+)
+
+
 def _describes_document(sentence: Sentence) -> bool:
-    """Whether ``sentence`` is what a document says about itself: its byline (「供稿：某市商务局」), or a line of
-    its title block (no heading above it, no sentence stop: 「——2025年1月19日在某市人民代表大会上」)."""
-    if BYLINE.fullmatch(sentence.text):
+    """Whether ``sentence`` is what a document says about itself: its byline (「供稿：某市商务局」), a line of its
+    signature (「某市商务局」, 「2024年4月15日」 alone on their lines), or a line of its title block (no heading above
+    it, no sentence stop: 「——2025年1月19日在某市人民代表大会上」)."""
+    if BYLINE.fullmatch(sentence.text) or _SIGNATURE.fullmatch(sentence.text.strip()):
         return True
     return len(sentence.section.heading_path) == 1 and not any(stop in sentence.text for stop in "。！？!?")
 

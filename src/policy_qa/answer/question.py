@@ -62,7 +62,7 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
     (Asks.AMOUNT, re.compile(r"多少|几|多[大高长重远]|规模|总量|金额|面积|产值|收入|投资额|价格|费用")),
 )
 # Words that only ask for an amount, a duration, a rank or which one; they say nothing about the topic.
-_ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几|谁|哪一?[家位种类项条款个年月天]")
+_ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几|谁|时候|哪一?[家位种类项条款个年月天]")
 # The unit a figure question names: 「多少亿元」→「亿元」, 「几家」→「家」, 「多少万辆」→「万辆」.
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))(?!(?<=项)目)")
 # A one-character counter after 「多少」/「几」 and the character after it: jieba may read the two as a word
@@ -74,14 +74,14 @@ _RATE_NAMED = re.compile(r"增速|增幅|降幅|增长率|下降率|比重|占�
 # them, so they are no topic words.
 _KIND_WORDS = frozenset(
     "措施 具体措施 举措 做法 新做法 安排 打算 准备 将要 情况 具体情况 内容 具体内容 具体 方面 相关 有关 关于 主要 啥 事情 "
-    "对比 比较 比一比 一下 各是 各自 分别 两个 两地 两市 目的 原因 初衷 怎么回事 意思 什么意思 含义".split()
+    "对比 比较 比一比 一下 各是 各自 分别 两个 两地 两市 目的 原因 初衷 怎么回事 意思 什么意思 含义 截止 期限".split()
 )
 # A question about the document itself: who wrote or issued it, when, at which meeting, its number (「这份材料是
 # 哪个单位写的」「报告是哪一天在哪个会议上作的」「文号是多少」). Its head and tail (title block, byline, signature) say.
 _ABOUT_DOCUMENT = re.compile(
     r"(?:报告|文件|材料|公报|通知|意见|办法|条例|规定|文章|稿件?|讲话|这份|那份)\S{0,8}?"
-    r"(?:写的|撰写|起草|供稿|作者|稿源|来源|文号|发文|印发|发布|出台|通过|公布|(?:哪个|什么|哪次)会议|(?:谁|哪位)作的)"
-    r"|(?:谁|哪个单位|哪个部门)\S{0,4}?(?:写|起草|印发|发布)的|文号"
+    r"(?:写的|撰写|起草|供稿|作者|稿源|来源|文号|发文|印发|发布|下发|发的|出台|通过|公布|(?:哪个|什么|哪次)会议|(?:谁|哪位)作的)"
+    r"|(?:谁|哪个单位|哪个部门)\S{0,4}?(?:写|起草|印发|发布|下发|发)的|文号"
 )
 # Years said relative to the year a document was written in.
 _RELATIVE_SHIFT = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "本年": 0, "明年": 1}
