@@ -29,7 +29,9 @@ def test_hard_refusals_say_why(qa, question, reason):
 
 
 def test_a_date_question_takes_a_dated_sentence_or_refuses(qa):
-    # The section says the reform was completed, not when: the dated sentence taken instead is refused by the model.
+    # The section says the reform was completed, not when: it is refused, for want of a date or by the model.
     profile, (scope,) = qa.evidence("临汾开发区“三制”改革是什么时候完成的？")
     decision = decide(profile, scope)
-    assert scope.best.holds_kind and not decision.answer and decision.confidence < ANSWERABILITY.threshold
+    assert not decision.answer
+    # either no close sentence has a date (the rule refuses), or the dated one taken instead is refused by the model
+    assert not scope.best.holds_kind or decision.confidence < ANSWERABILITY.threshold
