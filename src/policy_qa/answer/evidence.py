@@ -28,7 +28,7 @@ from ..text.repair import BYLINE
 from ..text.tokens import char_bigrams, is_naming_word, segment, years
 from .question import Asks, QuestionProfile, intent_of, stated_intent
 from .retrieval import Hit
-from .typed_spans import holds_answer_kind, subject_words
+from .typed_spans import holds_answer_kind, is_signature_line, subject_words
 
 # A place said with a generic suffix is the place: 「某某地区」 is 「某某」, 「某某市」 is 「某某」.
 _GENERIC_SUFFIX = re.compile(r"(?:地区|地方|一带|方面|流域|沿线|市|省|县|区|州)$")
@@ -357,18 +357,11 @@ def _tiling(term: str) -> list[str]:
     return parts
 
 
-# A line of a document's signature (落款): the issuing body alone, or the date alone.
-_SIGNATURE = re.compile(
-    r"[\u4e00-\u9fff（）()]{2,40}(?:委员会|办公厅|办公室|人民政府|政府|部|厅|局|委|办|署|院|中心|集团|公司|协会)"
-    r"|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
-)
-
-
 def _describes_document(sentence: Sentence) -> bool:
     """Whether ``sentence`` is what a document says about itself: its byline (「供稿：某市商务局」), a line of its
     signature (「某市商务局」, 「2024年4月15日」 alone on their lines), or a line of its title block (no heading above
     it, no sentence stop: 「——2025年1月19日在某市人民代表大会上」)."""
-    if BYLINE.fullmatch(sentence.text) or _SIGNATURE.fullmatch(sentence.text.strip()):
+    if BYLINE.fullmatch(sentence.text) or is_signature_line(sentence.text.strip()):
         return True
     return len(sentence.section.heading_path) == 1 and not any(stop in sentence.text for stop in "。！？!?")
 

@@ -97,6 +97,11 @@ def _body_spans(text: str, words: tuple[tuple[Span, str], ...]) -> list[Span]:
     return spans
 
 
+def is_signature_line(text: str) -> bool:
+    """Whether ``text`` is a line of a document's signature (落款): a body's name or a date, alone."""
+    return bool(_BODY.fullmatch(text) or _DATE.fullmatch(text))
+
+
 def answer_spans(
     asks: Asks, text: str, unit: str | None = None, table: str | None = None, changes: bool = True
 ) -> list[Span]:
