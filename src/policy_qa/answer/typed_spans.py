@@ -8,11 +8,10 @@ that match the question.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from ..schema import Span
 from ..text.figures import COUNTERS, CURRENCIES, UNITS, find_figures
-from ..text.tokens import COMMON_WORD_FREQUENCY, dictionary_frequency
+from ..text.tokens import COMMON_WORD_FREQUENCY, dictionary_frequency, tagged_words
 from .question import Asks
 
 _CN_NUMBER = "[〇零一二三四五六七八九十百两]"
@@ -62,20 +61,9 @@ _PERSON_TAGS = ("nr", "nt")
 _PLACE_TAGS = ("ns",)
 
 
-@lru_cache(maxsize=8192)
 def _tagged(text: str) -> tuple[tuple[Span, str], ...]:
-    """jieba's words of ``text`` with their part-of-speech tags (cached: the same sentences come back for every
-    question about their topic)."""
-    from jieba import posseg
-
-    from ..text.tokens import _jieba
-
-    _jieba()
-    words, position = [], 0
-    for pair in posseg.lcut(text):
-        words.append((Span(position, position + len(pair.word)), pair.flag))
-        position += len(pair.word)
-    return tuple(words)
+    """jieba's words of ``text`` as spans with their part-of-speech tags."""
+    return tuple((Span(position, position + len(word)), flag) for position, word, flag in tagged_words(text))
 
 
 def _pos_spans(words: tuple[tuple[Span, str], ...], tags: tuple[str, ...]) -> list[Span]:
