@@ -99,3 +99,26 @@ def test_a_notice_answers_who_qualifies_when_and_who_issued_it(tmp_path):
     issuer = qa.ask("这个通知是哪个部门发的？")
     assert not issuer.refused and "某市商务局" in issuer.text and "各区县" not in issuer.text
     assert qa.ask("有没有贷款贴息？").refused
+
+
+BULLETIN = (
+    "某州2023年统计公报\n\n"
+    "一、卫生\n\n"
+    "年末全州拥有卫生机构3845个。其中，医院116个，乡镇卫生院212个，疾病预防控制中心17个。"
+    "全州实有医院病床23008张，卫生技术人员22561人。\n\n"
+    "二、开放\n\n"
+    "8月10日，省文化和旅游厅公布了恢复出境团队游第三批名单，在前两批恢复了60个目的地国家和地区的基础上，"
+    "一次性又拓展了78个，至此，出境团队游目的地增至138个。全年进出口总额增长5.2%。\n"
+)
+
+
+def test_a_question_for_two_figures_gets_both(tmp_path):
+    qa = engine_over(tmp_path, "公报.txt", BULLETIN)
+    answer = qa.ask("全州有多少个医院，卫生技术人员多少人？")
+    assert not answer.refused and "116个" in answer.text and "22561人" in answer.text
+
+
+def test_a_figure_said_on_top_of_a_base_keeps_what_is_new(tmp_path):
+    qa = engine_over(tmp_path, "公报.txt", BULLETIN)
+    answer = qa.ask("第三批名单包括了多少个国家和地区？")
+    assert not answer.refused and "78个" in answer.text

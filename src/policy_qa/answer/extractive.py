@@ -61,6 +61,9 @@ WHOLE_SENTENCE_CHARS = 200
 LABEL_NAME_CHARS = 24
 # Clauses that continue the figure of the clause before them: 「其中……」「已使用……」「占……」「同比增长……」.
 _CONTINUATION = re.compile(r"^(?:其中|已|占|同比|比上年|较|分别|均|累计|总投资|总量|合计|共计|增长|高于|超出|达到|力争|位居|排)")
+# A clause that only states the base a figure adds to (「在已承接1141项权限基础上」「在前两批……的基础上」): the
+# clause after it says what is new.
+_BASE_CLAUSE = re.compile(r"基础上[，,]?$")
 _HAN = re.compile(f"[{HAN}]")
 # An article's own number opening its text (「第十二条　」): the label says it already.
 _ARTICLE_OPENING = re.compile(r"^第[一二三四五六七八九十百零〇]+条\s*")
@@ -129,11 +132,14 @@ class ExtractiveAnswerer:
         chosen = [best]
         wanted, margin = (LIST_SENTENCES, LIST_SENTENCE_MARGIN) if question.wants_list else (2, SECOND_SENTENCE_MARGIN)
         for other in scope.ranked[1:4]:
-            if len(chosen) == wanted:
+            if len(chosen) == LIST_SENTENCES:
                 break
             same_section = other.sentence.section is best.sentence.section
             adds = not question.wants_figure or _has_amount(other.text)
-            if same_section and adds and best.score - other.score <= margin and other.text not in {e.text for e in chosen}:
+            # a question for several figures takes a sentence for each part it asks (up to ``LIST_SENTENCES``)
+            more = self._asks_more(question, chosen, other) and best.score - other.score <= LIST_SENTENCE_MARGIN
+            close = len(chosen) < wanted and best.score - other.score <= margin
+            if same_section and adds and (close or more) and other.text not in {e.text for e in chosen}:
                 chosen.append(other)
         if question.wants_list:
             chosen.sort(key=lambda e: e.sentence.start)  # a list reads in the document's order
@@ -147,6 +153,14 @@ class ExtractiveAnswerer:
             bodies.append(f"{body}[{citation.index}]")
         bodies[0] = _without_article(bodies[0], best)
         return f"{self.label(best)}{'；'.join(bodies)}。", tuple(citations)
+
+    def _asks_more(self, question: QuestionProfile, chosen: list[Evidence], other: Evidence) -> bool:
+        """Whether ``other`` answers a part of a question for several figures that the ``chosen`` sentences do not:
+        it holds a distinctive question word none of them holds (「卫生技术人员」 beside 「医院116个」)."""
+        if not question.wants_several_figures:
+            return False
+        key_terms = [t for t in question.terms if self.weight(t) >= KEY_TERM_WEIGHT and t not in question.places]
+        return any(t in other.text and not any(t in e.text for e in chosen) for t in key_terms)
 
     def overview(self, evidence: Evidence, first_index: int = 1) -> tuple[str, tuple[Citation, ...]]:
         """The answer to a question about a section as a whole: the section's opening sentences, up to
@@ -312,7 +326,9 @@ class ExtractiveAnswerer:
             rarest = max(key_terms, key=self.weight, default=None)
             anchor = next((i for i in keys if rarest in texts[i]), best)
             start, end = sorted((best, anchor))
-        while end + 1 < len(texts) and end - best < MAX_CONTINUATIONS and _CONTINUATION.match(texts[end + 1]):
+        while end + 1 < len(texts) and end - best < MAX_CONTINUATIONS and (
+            _CONTINUATION.match(texts[end + 1]) or _BASE_CLAUSE.search(texts[end])
+        ):
             end += 1
         if start > 0 and _CONTINUATION.match(texts[start]):
             start -= 1  # 「总投资……」 alone does not say of what: keep the clause it continues

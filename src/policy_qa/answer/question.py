@@ -93,6 +93,8 @@ _CHANGE = re.compile(r"增(?!加值)|降|涨|跌|升|减|提高|扩大|缩小|�
 _ASK_PHRASE = re.compile(r"(?:哪些|哪个|哪几个|什么)(?:地方|方面|内容|情况|东西|事情)")
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
+# 「多少」 or 「几」 asking for a figure (not 「几月」 「多少年」, which ask when).
+_FIGURE_ASK = re.compile(r"多少(?![年天])|几(?![月号日天年])")
 _PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步|(?<![主需重只必想紧])要(?![求素点闻是么])")
 _RESULT_STATED = re.compile(r"去年|上年|已经|已完成|完成了|完成情况|建成了|实际完成|成绩|回顾|总结|成效")
 
@@ -131,6 +133,11 @@ class QuestionProfile:
     def wants_list(self) -> bool:
         """A list, conditions, or several of anything (「哪些部门」): the answer keeps whole sentences."""
         return self.asks in (Asks.LIST, Asks.CONDITION) or _PLURAL.search(self.text) is not None
+
+    @property
+    def wants_several_figures(self) -> bool:
+        """A figure question that asks for two or more (「有多少家医院，卫生技术人员多少」)."""
+        return self.wants_figure and len(_FIGURE_ASK.findall(self.text)) >= 2
 
 
 def asks_of(question: str) -> Asks:
