@@ -122,3 +122,18 @@ def test_a_figure_said_on_top_of_a_base_keeps_what_is_new(tmp_path):
     qa = engine_over(tmp_path, "公报.txt", BULLETIN)
     answer = qa.ask("第三批名单包括了多少个国家和地区？")
     assert not answer.refused and "78个" in answer.text
+
+
+MEASURES = (
+    "# 某市促进外贸发展办法\n\n## 第一章 总则\n\n第一条 为促进本市外贸发展，制定本办法。\n\n"
+    "第二条 本办法适用于本市行政区域内的外贸企业。\n\n## 第二章 支持措施\n\n"
+    "第三条 对年进出口额增长20%以上的企业给予奖励。\n\n第四条 对新开拓国际市场的企业给予展会补贴。\n\n"
+    "## 第三章 附则\n\n第五条 本办法自2024年1月1日起施行。\n"
+)
+
+
+def test_a_rule_says_how_many_chapters_and_articles_it_has(tmp_path):
+    qa = engine_over(tmp_path, "办法.md", MEASURES)
+    answer = qa.ask("这个办法有几章几条？")
+    assert not answer.refused and "三章" in answer.text and "五条" in answer.text
+    assert "第三章" in answer.citations[0].quote and "第五条" in answer.citations[0].quote  # the last chapter and article

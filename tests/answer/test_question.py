@@ -111,3 +111,23 @@ def test_a_will_says_plan():
     assert profile_question("今年规上工业增加值要增长多少？").stated == "plan"
     assert profile_question("要素保障资金有多少").stated is None  # 「要素」, 「重要」, 「需要」 say no plan
     assert profile_question("有哪些重要举措").stated is None
+
+
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("条例有几章几条", True),
+        ("这个办法一共多少条？", True),
+        ("第二章有几条？", False),  # one chapter's articles, not the document's
+        ("第几条规定了施行日期？", False),  # which article
+        ("实施方案明确了多少条举措？", False),  # items, not articles
+    ],
+)
+def test_a_question_about_the_number_of_chapters_and_articles(question, about):
+    assert profile_question(question).about_structure is about
+
+
+def test_a_question_for_several_figures():
+    assert profile_question("有多少家医院，卫生技术人员多少人？").wants_several_figures
+    assert not profile_question("有多少家医院？").wants_several_figures
+    assert not profile_question("几月几号开始申报？").wants_several_figures  # a date

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from ..index.catalog import Catalog, Sentence
-from ..schema import Citation, Drafted, Span
+from ..schema import Chunk, Citation, Drafted, Span
 from ..text.figures import find_figures, numbers_of
 from ..text.headings import TABLE_CAPTION
 from ..text.repair import ITEM_MARKER
@@ -65,6 +65,9 @@ _CONTINUATION = re.compile(r"^(?:其中|已|占|同比|比上年|较|分别|均|
 # clause after it says what is new.
 _BASE_CLAUSE = re.compile(r"基础上[，,]?$")
 _HAN = re.compile(f"[{HAN}]")
+# A chapter's heading (「第三章 政务服务」) and an article's label (「第六十六条」), with the numeral.
+_CHAPTER = re.compile(r"^第([一二三四五六七八九十百零〇]+)章")
+_ORDINAL = re.compile(r"^第([一二三四五六七八九十百零〇]+)条")
 # An article's own number opening its text (「第十二条　」): the label says it already.
 _ARTICLE_OPENING = re.compile(r"^第[一二三四五六七八九十百零〇]+条\s*")
 _LEADING_CONTEXT = re.compile(r"^(?:(?:19|20)\d{2}年(?:以来|底|末|上半年|全年)?|今年以来|截至目前|目前|全年|上半年)$")
@@ -109,6 +112,10 @@ class ExtractiveAnswerer:
     def answer_scope(self, question: QuestionProfile, scope: ScopeEvidence, first_index: int) -> ScopedAnswer:
         """The answer drawn from ``scope``, citations numbered from ``first_index``; a refusal when the decision
         says the evidence does not answer."""
+        if question.about_structure and scope.hits:
+            structure = self.structure(scope.hits[0].chunk, first_index)
+            if structure is not None:
+                return ScopedAnswer(*structure, Decision(True, 1.0))
         decision = decide(question, scope)
         if not decision.answer:
             return ScopedAnswer(REFUSAL, (), decision)
@@ -161,6 +168,24 @@ class ExtractiveAnswerer:
             return False
         key_terms = [t for t in question.terms if self.weight(t) >= KEY_TERM_WEIGHT and t not in question.places]
         return any(t in other.text and not any(t in e.text for e in chosen) for t in key_terms)
+
+    def structure(self, chunk: Chunk, first_index: int = 1) -> tuple[str, tuple[Citation, ...]] | None:
+        """How many chapters and articles the document of ``chunk`` has, read from its headings (「共六章、六十六条
+        （第一章 总则至第六章 附则；第一条至第六十六条）」) and cited from its last article; None for a document
+        without numbered articles."""
+        document = self._catalog.document_of(chunk)
+        articles = list(dict.fromkeys(s.article for s in document.sections if s.article))
+        if not articles:
+            return None
+        chapters = list(dict.fromkeys(h for s in document.sections for h in s.heading_path[1:] if _CHAPTER.match(h)))
+        last = next(s for s in reversed(document.sections) if s.article == articles[-1])
+        sentence = next(s for s in self._catalog.sentences if s.file == document.file and s.section == last)
+        counted = [f"{_CHAPTER.match(chapters[-1]).group(1)}章"] if chapters else []
+        counted.append(f"{_ORDINAL.match(articles[-1]).group(1)}条")
+        spans = ([f"{chapters[0]}至{chapters[-1]}"] if chapters else []) + [f"{articles[0]}至{articles[-1]}"]
+        citation = self.cite(sentence, first_index, last.end)
+        name = document.name if len(document.name) <= LABEL_NAME_CHARS else document.name[: LABEL_NAME_CHARS - 1] + "…"
+        return f"{name}：共{'、'.join(counted)}（{'；'.join(spans)}）[{first_index}]。", (citation,)
 
     def overview(self, evidence: Evidence, first_index: int = 1) -> tuple[str, tuple[Citation, ...]]:
         """The answer to a question about a section as a whole: the section's opening sentences, up to

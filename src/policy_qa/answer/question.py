@@ -93,6 +93,10 @@ _CHANGE = re.compile(r"增(?!加值)|降|涨|跌|升|减|提高|扩大|缩小|�
 _ASK_PHRASE = re.compile(r"(?:哪些|哪个|哪几个|什么)(?:地方|方面|内容|情况|东西|事情)")
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
+# A question for how many chapters or articles a document has (「条例有几章几条」「一共多少条」), not for some number
+# of items (「多少条举措」) or for which one (「第几条」).
+_STRUCTURE = re.compile(r"(?<!第)(?:几|多少)[章条](?=[、，,？?。和]|$|几|多少)")
+_PART_NAMED = re.compile(r"第[一二三四五六七八九十百零〇\d]+[章节]")
 # 「多少」 or 「几」 asking for a figure (not 「几月」 「多少年」, which ask when).
 _FIGURE_ASK = re.compile(r"多少(?![年天])|几(?![月号日天年])")
 _PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步|(?<![主需重只必想紧])要(?![求素点闻是么])")
@@ -110,7 +114,8 @@ class QuestionProfile:
     amount of money such as 「资金有多少」); ``about_document``: it asks
     who wrote or issued the document, when or where (``_ABOUT_DOCUMENT``); ``relative_years``: the years it says
     relative to the year a document was written in (「去年」 -1, 「今年」 0); ``speaks_of_change``: it speaks of
-    a change, a rate, a share or a target (「增长」「率」「多少的县」「目标」), so a percentage can answer it.
+    a change, a rate, a share or a target (「增长」「率」「多少的县」「目标」), so a percentage can answer it;
+    ``about_structure``: it asks how many chapters or articles the document has (「有几章几条」).
     """
 
     text: str
@@ -124,6 +129,7 @@ class QuestionProfile:
     about_document: bool = False
     relative_years: tuple[int, ...] = ()
     speaks_of_change: bool = True
+    about_structure: bool = False
 
     @property
     def wants_figure(self) -> bool:
@@ -196,6 +202,7 @@ def profile_question(question: str) -> QuestionProfile:
         about_document=_ABOUT_DOCUMENT.search(question) is not None,
         relative_years=tuple(dict.fromkeys(shift for word, shift in _RELATIVE_SHIFT.items() if word in question)),
         speaks_of_change=changes,
+        about_structure=_STRUCTURE.search(question) is not None and not _PART_NAMED.search(question),
     )
 
 
