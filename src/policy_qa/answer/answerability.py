@@ -23,7 +23,6 @@ from .evidence import ScopeEvidence, answered_by_section
 from .question import QuestionProfile
 
 
-
 @dataclass(frozen=True)
 class Decision:
     """Whether to answer from a scope's best evidence, how likely the answer is right, and why not, if not."""
