@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ..index.catalog import Catalog, Sentence
 from ..schema import Chunk, Citation, Drafted, Span
 from ..text.figures import find_figures, numbers_of
-from ..text.headings import TABLE_CAPTION
+from ..text.headings import BIG_NUMERAL, TABLE_CAPTION
 from ..text.repair import ITEM_MARKER
 from ..text.sentences import HAN, split_clauses
 from ..text.tokens import char_bigrams, years
@@ -66,8 +66,8 @@ _CONTINUATION = re.compile(r"^(?:其中|已|占|同比|比上年|较|分别|均|
 _BASE_CLAUSE = re.compile(r"基础上[，,]?$")
 _HAN = re.compile(f"[{HAN}]")
 # A chapter's heading (「第三章 政务服务」) and an article's label (「第六十六条」), with the numeral.
-_CHAPTER = re.compile(r"^第([一二三四五六七八九十百零〇]+)章")
-_ORDINAL = re.compile(r"^第([一二三四五六七八九十百零〇]+)条")
+_CHAPTER = re.compile(rf"^第({BIG_NUMERAL})章")
+_ORDINAL = re.compile(rf"^第({BIG_NUMERAL})条")
 # An article's own number opening its text (「第十二条　」): the label says it already.
 _ARTICLE_OPENING = re.compile(r"^第[一二三四五六七八九十百零〇]+条\s*")
 _LEADING_CONTEXT = re.compile(r"^(?:(?:19|20)\d{2}年(?:以来|底|末|上半年|全年)?|今年以来|截至目前|目前|全年|上半年)$")
@@ -184,8 +184,7 @@ class ExtractiveAnswerer:
         counted.append(f"{_ORDINAL.match(articles[-1]).group(1)}条")
         spans = ([f"{chapters[0]}至{chapters[-1]}"] if chapters else []) + [f"{articles[0]}至{articles[-1]}"]
         citation = self.cite(sentence, first_index, last.end)
-        name = document.name if len(document.name) <= LABEL_NAME_CHARS else document.name[: LABEL_NAME_CHARS - 1] + "…"
-        return f"{name}：共{'、'.join(counted)}（{'；'.join(spans)}）[{first_index}]。", (citation,)
+        return f"{_shortened(document.name)}：共{'、'.join(counted)}（{'；'.join(spans)}）[{first_index}]。", (citation,)
 
     def overview(self, evidence: Evidence, first_index: int = 1) -> tuple[str, tuple[Citation, ...]]:
         """The answer to a question about a section as a whole: the section's opening sentences, up to
@@ -375,8 +374,7 @@ class ExtractiveAnswerer:
         name = self._catalog.document_of(evidence.chunk).name
         if not _HAN.search(name) or numbers_of(name):
             return ""
-        if len(name) > LABEL_NAME_CHARS:
-            name = name[: LABEL_NAME_CHARS - 1] + "…"
+        name = _shortened(name)
         section = evidence.sentence.section
         table = TABLE_CAPTION.sub("", section.heading_path[-1]).strip() if section.table_header else None
         context = section.article or table or next(
@@ -400,6 +398,11 @@ class ExtractiveAnswerer:
             line=source.line_of(sentence.start),
             page=source.page_of(sentence.start),
         )
+
+
+def _shortened(name: str) -> str:
+    """A document's name as an answer's label shows it: cut to ``LABEL_NAME_CHARS`` with 「…」."""
+    return name if len(name) <= LABEL_NAME_CHARS else name[: LABEL_NAME_CHARS - 1] + "…"
 
 
 def _has_amount(text: str) -> bool:

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from .sentences import HAN, SEPARATOR, WORD
 
 NUMERAL = "(?:[二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九])"  # 1–99
-_BIG_NUMERAL = r"(?:[一二三四五六七八九十百千零〇两]{1,7}|\d{1,4})"
+BIG_NUMERAL = r"(?:[一二三四五六七八九十百千零〇两]{1,7}|\d{1,4})"
 _SPACE = "[ \u3000\t]*"
 
 MARKDOWN = re.compile(r"(#{1,6})(?!#)")
-_DIVISION = re.compile(rf"(?:\*\*)?(第{_BIG_NUMERAL}(?:编|部分|篇|章|节))(?:\*\*)?{_SPACE}")
-ARTICLE = re.compile(rf"(?:\*\*)?(第{_BIG_NUMERAL}条(?:之[一二三四五六七八九十]{{1,3}})?)(?:\*\*)?{_SPACE}")
+_DIVISION = re.compile(rf"(?:\*\*)?(第{BIG_NUMERAL}(?:编|部分|篇|章|节))(?:\*\*)?{_SPACE}")
+ARTICLE = re.compile(rf"(?:\*\*)?(第{BIG_NUMERAL}条(?:之[一二三四五六七八九十]{{1,3}})?)(?:\*\*)?{_SPACE}")
 BRACKET_HEADING = re.compile(r"【[^【】\n：:]{1,40}】")
 # A table's caption on a line of its own: 「表3 主要农产品产量」, 「表十 ……」 (not 「表明」, not a sentence).
 TABLE_CAPTION = re.compile(r"表\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})(?![\d.．、])")
