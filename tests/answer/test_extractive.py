@@ -137,3 +137,11 @@ def test_a_rule_says_how_many_chapters_and_articles_it_has(tmp_path):
     answer = qa.ask("这个办法有几章几条？")
     assert not answer.refused and "三章" in answer.text and "五条" in answer.text
     assert "第三章" in answer.citations[0].quote and "第五条" in answer.citations[0].quote  # the last chapter and article
+
+
+def test_chapters_and_articles_numbered_in_digits_are_counted_too(tmp_path):
+    measures = MEASURES.replace("第一章", "第1章").replace("第二章", "第2章").replace("第三章", "第3章")
+    for numeral, digit in zip("一二三四五", "12345"):
+        measures = measures.replace(f"第{numeral}条", f"第{digit}条")
+    answer = engine_over(tmp_path, "办法.md", measures).ask("这个办法有几章几条？")
+    assert not answer.refused and "共3章、5条" in answer.text
