@@ -108,7 +108,10 @@ BULLETIN = (
     "全州实有医院病床23008张，卫生技术人员22561人。\n\n"
     "二、开放\n\n"
     "8月10日，省文化和旅游厅公布了恢复出境团队游第三批名单，在前两批恢复了60个目的地国家和地区的基础上，"
-    "一次性又拓展了78个，至此，出境团队游目的地增至138个。全年进出口总额增长5.2%。\n"
+    "一次性又拓展了78个，至此，出境团队游目的地增至138个。全年进出口总额增长5.2%。\n\n"
+    "三、金融\n\n"
+    "全年组织银企对接活动12场，向金融机构推介重点项目161个，达成贷款意向171.53亿元，授信130.41亿元，"
+    "完成投放83.66亿元，有力保障了重点项目的资金需求。\n"
 )
 
 
@@ -116,6 +119,13 @@ def test_a_question_for_two_figures_gets_both(tmp_path):
     qa = engine_over(tmp_path, "公报.txt", BULLETIN)
     answer = qa.ask("全州有多少个医院，卫生技术人员多少人？")
     assert not answer.refused and "116个" in answer.text and "22561人" in answer.text
+
+
+def test_a_run_of_figures_of_one_kind_is_kept_together(tmp_path):
+    qa = engine_over(tmp_path, "公报.txt", BULLETIN)
+    answer = qa.ask("达成贷款意向多少亿元？")
+    assert not answer.refused
+    assert all(figure in answer.text for figure in ("171.53亿元", "130.41亿元", "83.66亿元"))
 
 
 def test_a_figure_said_on_top_of_a_base_keeps_what_is_new(tmp_path):
