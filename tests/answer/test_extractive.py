@@ -155,3 +155,9 @@ def test_chapters_and_articles_numbered_in_digits_are_counted_too(tmp_path):
         measures = measures.replace(f"第{numeral}条", f"第{digit}条")
     answer = engine_over(tmp_path, "办法.md", measures).ask("这个办法有几章几条？")
     assert not answer.refused and "共3章、5条" in answer.text
+
+
+def test_a_rule_says_whom_it_applies_to_in_its_own_article(tmp_path):
+    answer = engine_over(tmp_path, "办法.md", MEASURES).ask("这个办法的适用范围是什么？")
+    assert not answer.refused and "适用于本市行政区域内的外贸企业" in answer.text
+    assert answer.text.count("第二条") == 1  # in the label only

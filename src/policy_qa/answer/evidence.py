@@ -300,12 +300,18 @@ _SPANLESS = (Asks.LIST, Asks.CONDITION, Asks.REASON, Asks.OTHER)
 
 # Headings of the part of a policy document that says who or what qualifies (「一、支持对象」「申报条件」「适用范围」).
 _CONDITION_HEADING = re.compile(r"条件|对象|资格|适用范围|申报范围|支持范围|准入")
+# A question on whom or what a rule applies to, and the sentence of a rule that says it (「本办法适用于……」).
+_APPLIES = re.compile(r"适用")
+_STATES_SCOPE = re.compile(r"适用于|适用本(?:条例|办法|规定|细则|意见|通知|规则|方案)")
 # A notice's addressee line: the bodies it is sent to, then a colon (「各区县商务局：」).
 _ADDRESSEE = re.compile(r"[^。；;，,]{2,60}[：:]")
 
 
-def _names_conditions(sentence: Sentence) -> bool:
-    """Whether ``sentence`` is under a heading that names who or what qualifies (``_CONDITION_HEADING``)."""
+def _names_conditions(question: QuestionProfile, sentence: Sentence) -> bool:
+    """Whether ``sentence`` is under a heading that names who or what qualifies (``_CONDITION_HEADING``), or, for a
+    question on whom a rule applies to (「适用范围」), states it (「本条例适用于……」)."""
+    if _APPLIES.search(question.text) and _STATES_SCOPE.search(sentence.text):
+        return True
     return _CONDITION_HEADING.search(sentence.section.heading) is not None
 
 
@@ -313,7 +319,7 @@ def answered_by_section(question: QuestionProfile, evidence: Evidence) -> bool:
     """Whether the question asks about the section of ``evidence`` as a whole: a question for no span whose topic
     words its headings hold (``SECTION_HEADING_SHARE``), or a condition question under a heading that names who
     or what qualifies (「哪些企业可以申请」 and 「一、支持对象」)."""
-    if question.asks is Asks.CONDITION and _names_conditions(evidence.sentence):
+    if question.asks is Asks.CONDITION and _names_conditions(question, evidence.sentence):
         return True
     return question.asks in _SPANLESS and evidence.heading_share >= SECTION_HEADING_SHARE
 
@@ -325,7 +331,7 @@ def _section_first(question: QuestionProfile, ranked: tuple[Evidence, ...]) -> t
     if ranked and not answered_by_section(question, ranked[0]):
         about = next((e for e in ranked if answered_by_section(question, e)), None)
         # a condition question takes the part that says who qualifies wherever it ranks among the top chunks
-        conditions = question.asks is Asks.CONDITION and about is not None and _names_conditions(about.sentence)
+        conditions = question.asks is Asks.CONDITION and about is not None and _names_conditions(question, about.sentence)
         if about is not None and (conditions or ranked[0].score - about.score <= TUNING.kind_margin):
             return (about, *(e for e in ranked if e is not about))
     return ranked

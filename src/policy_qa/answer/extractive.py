@@ -201,6 +201,7 @@ class ExtractiveAnswerer:
             parts.append([evidence.sentence])
         citations = tuple(self.cite(part[0], first_index + k, part[-1].end) for k, part in enumerate(parts))
         bodies = ["".join(s.text for s in part).rstrip("。！？；") + f"[{c.index}]" for part, c in zip(parts, citations)]
+        bodies[0] = _without_article(bodies[0], evidence)
         return f"{self.label(evidence)}{'……'.join(bodies)}。", citations
 
     def focus(self, question: QuestionProfile, evidence: Evidence) -> tuple[str, int]:

@@ -50,7 +50,7 @@ class Asks(str, Enum):
 # Checked in order: the first pattern that matches decides. Condition and list words come before the figure words
 # (「需要满足哪些条件」 wants conditions, 「哪几个」 a list), dates before counts (「多少年」「几月」 ask when).
 _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
-    (Asks.CONDITION, re.compile(r"条件|资格|门槛|符合.{0,6}(?:要求|标准)|哪些(?:企业|单位|人员?|情形|情况).{0,8}(?:可以|能够?|应当|需要|才能)|什么情况下|什么样的.{0,6}(?:可以|能)")),
+    (Asks.CONDITION, re.compile(r"条件|资格|门槛|适用(?:范围|对象|于哪|于什么)|对(?:谁|哪些\S{0,4})适用|符合.{0,6}(?:要求|标准)|哪些(?:企业|单位|人员?|情形|情况).{0,8}(?:可以|能够?|应当|需要|才能)|什么情况下|什么样的.{0,6}(?:可以|能)")),
     (Asks.REASON, re.compile(r"为什么|为何|原因|目的|为了什么|意义在于|初衷")),
     (Asks.DATE, re.compile(r"什么时候|何时|哪一?天|哪一?年|哪个月|几月|几号|几日|哪个季度|日期|什么时间|多长时间|多久|多少年|多少天|期限|截止|起施行|生效|施行|实施时间")),
     (Asks.RATE, re.compile(r"增长了?多少|增速|增幅|降幅|增长率|比重|占比|比例|百分之|[上下]降了?多少|提高了?多少|率[^，,；;？?。]{0,6}?多少|率(?:有)?多[高大]|涨了?多少|跌了?多少")),
