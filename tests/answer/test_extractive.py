@@ -161,3 +161,15 @@ def test_a_rule_says_whom_it_applies_to_in_its_own_article(tmp_path):
     answer = engine_over(tmp_path, "办法.md", MEASURES).ask("这个办法的适用范围是什么？")
     assert not answer.refused and "适用于本市行政区域内的外贸企业" in answer.text
     assert answer.text.count("第二条") == 1  # in the label only
+
+
+def test_a_change_since_the_start_of_the_year_keeps_what_changed(tmp_path):
+    qa = engine_over(
+        tmp_path,
+        "公报.txt",
+        "某州2023年统计公报\n\n八、金融\n\n"
+        "2023年末，全部金融机构存款余额1466.64亿元，比年初增长26.7%。其中，住户存款余额750.68亿元，比年初增长13.7%。"
+        "全部贷款余额937.29亿元，比年初增长23.4%。\n",
+    )
+    answer = qa.ask("存款余额比年初增长多少")
+    assert "全部金融机构存款余额1466.64亿元，比年初增长26.7%" in answer.text  # not 「2023年末，比年初增长26.7%」
