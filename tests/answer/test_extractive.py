@@ -173,3 +173,26 @@ def test_a_change_since_the_start_of_the_year_keeps_what_changed(tmp_path):
     )
     answer = qa.ask("存款余额比年初增长多少")
     assert "全部金融机构存款余额1466.64亿元，比年初增长26.7%" in answer.text  # not 「2023年末，比年初增长26.7%」
+
+
+SUPPORT_MEASURES = (
+    "# 某市促进跨境电子商务发展若干措施\n\n## 第一章 总则\n\n"
+    "第一条 为加快跨境电子商务发展，结合本市实际，制定本措施。\n\n"
+    "第二条 本措施适用于在本市注册、具有独立法人资格、从事跨境电子商务业务的企业。\n\n"
+    "第三条 市商务局负责本措施的组织实施，市财政局负责资金保障。\n\n## 第二章 支持政策\n\n"
+    "第四条 对年度跨境电子商务进出口额首次突破1000万美元的企业，给予一次性奖励20万元。\n\n"
+    "第五条 对企业在境外租赁公共海外仓，按照实际租金的30%给予补助，单个企业每年补助不超过100万元。\n\n"
+    "第六条 支持企业开展跨境电子商务人才培训，按照培训费用的50%给予补贴，单个企业每年不超过10万元。\n\n"
+    "## 第三章 附则\n\n第七条 本措施自2024年4月1日起施行，有效期三年。\n"
+)
+
+
+def test_a_rule_without_a_conditions_part_says_who_qualifies_and_its_subsidies_with_their_caps(tmp_path):
+    qa = engine_over(tmp_path, "措施.md", SUPPORT_MEASURES)
+    who = qa.ask("哪些企业可以申请？")
+    assert not who.refused and "从事跨境电子商务业务的企业" in who.text  # its scope, for want of 「申报条件」
+    # a subsidy's standard is its rate and its cap, said of whom the article opens with
+    for question, figures in (("海外仓补贴标准是多少？", ("30%", "100万元")), ("人才培训补贴多少？", ("50%", "10万元"))):
+        answer = qa.ask(question)
+        assert not answer.refused and all(f in answer.text for f in figures), question
+    assert qa.ask("有没有对物流企业的运费补贴？").refused

@@ -97,6 +97,12 @@ def test_a_figure_answers_only_when_said_of_the_question_subject():
     assert _texts_in(Asks.COUNT, text, "个") == ["65个", "80个"]
     assert [text[s.start : s.end] for s in bound_spans(text, answer_spans(Asks.COUNT, text, "个"), ("学科",))] == ["80个"]
     assert holds_answer_kind(Asks.COUNT, text, "个", subject_words(("高校",), text))
+    # a cap continues the figure before it; a rule's sentence opening with whom it is for binds all its figures
+    text = "支持企业开展人才培训，按照培训费用的50%给予补贴，单个企业每年不超过10万元。"
+    assert holds_answer_kind(Asks.AMOUNT, text, "元", subject_words(("人才", "培训"), text))
+    text = "第五条 对企业在境外租赁公共海外仓，按照实际租金的30%给予补助，单个企业每年补助不超过100万元。"
+    assert holds_answer_kind(Asks.AMOUNT, text, "元", subject_words(("海外", "仓"), text))
+    assert not holds_answer_kind(Asks.AMOUNT, "推进海外仓建设，新建厂房3万平方米，投资5亿元。", "元", ("海外", "仓"))
 
 
 def test_ordinals_and_levels():

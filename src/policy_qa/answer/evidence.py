@@ -307,19 +307,23 @@ _STATES_SCOPE = re.compile(r"适用于|适用本(?:条例|办法|规定|细则|�
 _ADDRESSEE = re.compile(r"[^。；;，,]{2,60}[：:]")
 
 
-def _names_conditions(question: QuestionProfile, sentence: Sentence) -> bool:
-    """Whether ``sentence`` is under a heading that names who or what qualifies (``_CONDITION_HEADING``), or, for a
-    question on whom a rule applies to (「适用范围」), states it (「本条例适用于……」)."""
-    if _APPLIES.search(question.text) and _STATES_SCOPE.search(sentence.text):
-        return True
-    return _CONDITION_HEADING.search(sentence.section.heading) is not None
+def _names_conditions(question: QuestionProfile, sentence: Sentence) -> int | None:
+    """How well ``sentence`` says who or what qualifies, for a condition question: 0 best, 1 next, None not at all.
+    A sentence under a heading that names it (``_CONDITION_HEADING``) comes first, and then one of a rule that says
+    whom it applies to (「本办法适用于……的企业」); the other way round for a question on whom a rule applies to
+    (「适用范围」)."""
+    heading = _CONDITION_HEADING.search(sentence.section.heading) is not None
+    scope = _STATES_SCOPE.search(sentence.text) is not None
+    if not (heading or scope):
+        return None
+    return 0 if (scope if _APPLIES.search(question.text) else heading) else 1
 
 
 def answered_by_section(question: QuestionProfile, evidence: Evidence) -> bool:
     """Whether the question asks about the section of ``evidence`` as a whole: a question for no span whose topic
     words its headings hold (``SECTION_HEADING_SHARE``), or a condition question under a heading that names who
-    or what qualifies (「哪些企业可以申请」 and 「一、支持对象」)."""
-    if question.asks is Asks.CONDITION and _names_conditions(question, evidence.sentence):
+    or what qualifies (「哪些企业可以申请」 and 「一、支持对象」) or answered by a rule's scope (「本办法适用于……」)."""
+    if question.asks is Asks.CONDITION and _names_conditions(question, evidence.sentence) is not None:
         return True
     return question.asks in _SPANLESS and evidence.heading_share >= SECTION_HEADING_SHARE
 
@@ -327,12 +331,18 @@ def answered_by_section(question: QuestionProfile, evidence: Evidence) -> bool:
 def _section_first(question: QuestionProfile, ranked: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     """``ranked`` with the best sentence of a section the question is about (``answered_by_section``) first, when
     the best one is of no such section and it scores within ``TUNING.kind_margin`` of it: 「明年要素保障有什么打算」
-    is answered from the section 「强化要素保障」, not from a plan's overview that names it."""
+    is answered from the section 「强化要素保障」, not from a plan's overview that names it. A condition question
+    takes the sentence that best says who qualifies (``_names_conditions``) wherever it ranks among the top chunks."""
+    if question.asks is Asks.CONDITION:
+        said = [(level, k) for k, e in enumerate(ranked) if (level := _names_conditions(question, e.sentence)) is not None]
+        if said and min(said)[1] > 0:
+            about = ranked[min(said)[1]]
+            return (about, *(e for e in ranked if e is not about))
+        if said:
+            return ranked
     if ranked and not answered_by_section(question, ranked[0]):
         about = next((e for e in ranked if answered_by_section(question, e)), None)
-        # a condition question takes the part that says who qualifies wherever it ranks among the top chunks
-        conditions = question.asks is Asks.CONDITION and about is not None and _names_conditions(question, about.sentence)
-        if about is not None and (conditions or ranked[0].score - about.score <= TUNING.kind_margin):
+        if about is not None and ranked[0].score - about.score <= TUNING.kind_margin:
             return (about, *(e for e in ranked if e is not about))
     return ranked
 

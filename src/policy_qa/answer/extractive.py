@@ -30,7 +30,7 @@ from ..text.tokens import char_bigrams, years
 from .answerability import Decision, decide
 from .evidence import Evidence, ScopeEvidence, TermWeights, answered_by_section
 from .question import Asks, QuestionProfile, intent_of
-from .typed_spans import answer_spans
+from .typed_spans import CAP, answer_spans
 
 REFUSAL = "资料中没有提及"
 # A second sentence of the best one's section joins the answer when its score is within ``SECOND_SENTENCE_MARGIN``
@@ -59,8 +59,10 @@ LEAD_CHARS = 16
 WHOLE_SENTENCE_CHARS = 200
 # A document name longer than this is shortened in an answer's label.
 LABEL_NAME_CHARS = 24
-# Clauses that continue the figure of the clause before them: 「其中……」「已使用……」「占……」「同比增长……」.
-_CONTINUATION = re.compile(r"^(?:其中|已|占|同比|比(?:上年|去年|年初|上月|上季度|同期)|较|分别|均|累计|总投资|总量|合计|共计|增长|高于|超出|达到|力争|位居|排)")
+# Clauses that continue the figure of the clause before them: 「其中……」「已使用……」「占……」「同比增长……」「单个企业每年不超过……」.
+_CONTINUATION = re.compile(
+    rf"^(?:其中|已|占|同比|比(?:上年|去年|年初|上月|上季度|同期)|较|分别|均|累计|总投资|总量|合计|共计|增长|高于|超出|达到|力争|位居|排|{CAP})"
+)
 # A clause that only states the base a figure adds to (「在已承接1141项权限基础上」「在前两批……的基础上」): the
 # clause after it says what is new.
 _BASE_CLAUSE = re.compile(r"基础上[，,]?$")

@@ -88,7 +88,7 @@ _RELATIVE_SHIFT = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "本�
 # Amounts of money: an amount asked of these, not of their change or target, is in a currency (「要素保障资金有
 # 多少」 is not 「项目161个」; 「增加值增长目标」 is a percentage).
 _MONEY = re.compile(r"资金|钱|金额|费用|经费|投资|融资|贷款|存款|收入|营收|利润|税收|补贴|奖励|资产|产值|增加值|生产总值|GDP|销售额|零售额|交易额|进出口额|预算")
-_CHANGE = re.compile(r"增(?!加值)|降|涨|跌|升|减|提高|扩大|缩小|率|比|目标|预期|幅|速|百分|多少的|几成")
+_CHANGE = re.compile(r"增(?!加值)|降|涨|跌|升|减|提高|扩大|缩小|率|比|目标|预期|幅|速|百分|多少的|几成|标准")
 # Phrases that only ask where or what kind (「适用于哪些地方」「什么方面」): no topic words in them.
 _ASK_PHRASE = re.compile(r"(?:哪些|哪个|哪几个|什么)(?:地方|方面|内容|情况|东西|事情)")
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")

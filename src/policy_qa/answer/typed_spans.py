@@ -43,12 +43,17 @@ _CHINESE_QUANTITY = re.compile(
 _COUNTING_ALIKE = (frozenset("个家所座处户"), frozenset("名人位"))
 # Units of a rate: a share, a change in points, a multiple.
 _RATE_UNITS = frozenset({"%", "‰", "个百分点", "百分点", "基点", "倍"})
+# A cap on the figure before it (「单个企业每年不超过10万元」「最高50万元」).
+CAP = r"(?:单个|每)[^，,；;。]{0,8}?(?:不超过|不高于|最高|最多)|最高|最多|不超过|不高于"
 # A figure's lead that only continues the figure before it (「、增长5.7%」「，比上年下降3.4%」「，其中……」「项目127个，
 # 总投资531.55亿元」): the figure is the same subject's.
 _CONTINUES = re.compile(
     r"[、，,；\s（()）和及与]*(?:[至到~～\-－—]|(?:比|较)(?:上年|去年|年初|上月|同期|上季度?)?|同比|环比|增长|下降|增加|减少|提高|降低|上涨|下跌|"
-    r"回落|增|降|占|其中|年均|分别|达到?|为|合计|累计|共计?|约|超过?|突破|绝对额|总(?:投资|金额|额|面积|产值|规模)|投资额|金额)"
+    rf"回落|增|降|占|其中|年均|分别|达到?|为|合计|累计|共计?|约|超过?|突破|绝对额|总(?:投资|金额|额|面积|产值|规模)|投资额|金额|{CAP})"
 )
+# A rule's sentence that opens by naming whom or what it is for (「对企业在境外租赁公共海外仓，按照实际租金的30%给予补助，
+# 单个企业每年补助不超过100万元」): every figure of the sentence is said of it.
+_FOR_WHOM = re.compile(r"^(?:第[^\s，,]{1,8}条\s*)?(?:对于?|凡)[^，,；;。]+")
 # Words of change: they say how a figure moved, not whose it is.
 _CHANGE_WORDS = re.compile(r"增长|下降|增加|减少|提高|降低|上涨|下跌|同比|比上年|新增|累计|达到|完成|实现")
 # A figure's lead starts after a clause break; a label's colon is none (「实际使用外资：4870万美元」).
@@ -154,9 +159,13 @@ def subject_words(terms: tuple[str, ...], text: str) -> tuple[str, ...]:
 def bound_spans(text: str, spans: list[Span], subject: tuple[str, ...]) -> list[Span]:
     """The figure ``spans`` of ``text`` said of a ``subject`` word: the word is in the figure's lead (the text
     from the figure or clause break before it), or in its tail up to the next figure or clause break (「80个学科」),
-    or the lead only continues the figure before it (「、增长5.7%」「，比上年下降3.4%」), which is bound. With no
-    subject word in ``text``, every span is bound (its subject is in the headings or context)."""
+    or the lead only continues the figure before it (「、增长5.7%」「，比上年下降3.4%」「，单个企业每年不超过10万元」),
+    which is bound; in a rule's sentence that opens with whom it is for (「对……的企业，给予……」), every span is the
+    opening's. With no subject word in ``text``, every span is bound (its subject is in the headings or context)."""
     if not subject:
+        return spans
+    opening = _FOR_WHOM.match(text)
+    if opening and any(word in opening.group() for word in subject):
         return spans
     marks = sorted({(f.start, f.end) for f in find_figures(text)} | {(s.start, s.end) for s in spans})
 
