@@ -31,6 +31,8 @@ def test_profile_finds_years_places_and_figure_cue():
         ("谁主罚的点球？", "who"),
         ("博览会将在哪里举办？", "place"),
         ("会议在哪召开？", "place"),
+        ("在哪里申报？", "other"),  # where to file: a platform or window, not a place
+        ("通过什么渠道投诉？", "other"),
         ("引擎作用体现在哪些数字上？", "list"),  # 「在哪些」 asks which ones, not where
         ("改革在哪个方面突破最大？", "other"),
         ("开发区获得了哪些国家级荣誉？", "list"),  # 「国家级」 is a rank, not a country

@@ -303,8 +303,8 @@ _CONDITION_HEADING = re.compile(r"条件|对象|资格|适用范围|申报范围
 # A question on whom or what a rule applies to, and the sentence of a rule that says it (「本办法适用于……」).
 _APPLIES = re.compile(r"适用")
 _STATES_SCOPE = re.compile(r"适用于|适用本(?:条例|办法|规定|细则|意见|通知|规则|方案)")
-# A notice's addressee line: the bodies it is sent to, then a colon (「各区县商务局：」).
-_ADDRESSEE = re.compile(r"[^。；;，,]{2,60}[：:]")
+# A notice's addressee line: the bodies it is sent to, then a colon (「各区县商务局：」「各区县工业和信息化局，各有关企业：」).
+_ADDRESSEE = re.compile(r"[^。；;]{2,80}[：:]")
 
 
 def _names_conditions(question: QuestionProfile, sentence: Sentence) -> int | None:
@@ -317,6 +317,15 @@ def _names_conditions(question: QuestionProfile, sentence: Sentence) -> int | No
     if not (heading or scope):
         return None
     return 0 if (scope if _APPLIES.search(question.text) else heading) else 1
+
+
+def conditions_part(question: QuestionProfile, sentence: Sentence) -> int | None:
+    """For a condition question, how many headings of ``sentence``'s path lead to the part that names who or what
+    qualifies (「二、申报条件」 above its items 「（一）」「（二）」), so the answer is the whole part; else None."""
+    if question.asks is not Asks.CONDITION:
+        return None
+    path = sentence.section.heading_path
+    return next((k + 1 for k in range(1, len(path)) if _CONDITION_HEADING.search(path[k])), None)
 
 
 def answered_by_section(question: QuestionProfile, evidence: Evidence) -> bool:

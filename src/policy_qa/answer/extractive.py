@@ -28,7 +28,7 @@ from ..text.repair import ITEM_MARKER
 from ..text.sentences import HAN, split_clauses
 from ..text.tokens import char_bigrams, years
 from .answerability import Decision, decide
-from .evidence import Evidence, ScopeEvidence, TermWeights, answered_by_section
+from .evidence import Evidence, ScopeEvidence, TermWeights, answered_by_section, conditions_part
 from .question import Asks, QuestionProfile, intent_of
 from .typed_spans import CAP, answer_spans
 
@@ -129,7 +129,7 @@ class ExtractiveAnswerer:
         citations numbered from ``first_index``."""
         best = scope.ranked[0]
         if answered_by_section(question, best):
-            return self.overview(best, first_index)
+            return self.overview(best, first_index, conditions_part(question, best.sentence))
         leads = [] if question.wants_figure else self.run_in_leads(best.sentence)
         if leads:
             return self._headed(best, [best.sentence, *leads], first_index)
@@ -188,10 +188,15 @@ class ExtractiveAnswerer:
         citation = self.cite(sentence, first_index, last.end)
         return f"{_shortened(document.name)}：共{'、'.join(counted)}（{'；'.join(spans)}）[{first_index}]。", (citation,)
 
-    def overview(self, evidence: Evidence, first_index: int = 1) -> tuple[str, tuple[Citation, ...]]:
-        """The answer to a question about a section as a whole: the section's opening sentences, up to
-        ``LIST_CHARS`` (its title left out), and the best sentence when it comes later."""
-        sentences = [s for s in self._catalog.section_sentences(evidence.sentence) if not s.is_heading]
+    def overview(self, evidence: Evidence, first_index: int = 1, depth: int | None = None) -> tuple[str, tuple[Citation, ...]]:
+        """The answer to a question about a section as a whole: the section's opening sentences (with ``depth``,
+        those of the part under its first ``depth`` headings), up to ``LIST_CHARS`` (its title left out), and the
+        best sentence when it comes later."""
+        part = evidence.sentence.section.heading_path[:depth]
+        sentences = [  # an item's own heading under the part (「（二）近三年无重大事故。」) is part of what it says
+            s for s in self._catalog.section_sentences(evidence.sentence, depth)
+            if not s.is_heading or depth is not None and s.as_title not in part
+        ]
         opening, size = [], 0
         for sentence in sentences:
             if opening and size + len(sentence.text) > LIST_CHARS:
@@ -357,6 +362,8 @@ class ExtractiveAnswerer:
             _CONTINUATION.match(texts[end + 1]) or _BASE_CLAUSE.search(texts[end]) or _same_measure(texts[end], texts[end + 1])
         ):
             end += 1
+        if end + 1 < len(texts) and texts[end].rstrip().endswith(("：", ":")):
+            end += 1  # a label (「联系人：」) is followed by what it labels
         if start > 0 and _CONTINUATION.match(texts[start]):
             start -= 1  # 「总投资……」 alone does not say of what: keep the clause it continues
         return start, end

@@ -38,9 +38,14 @@ class Sentence:
         return f"{self.section.heading}\n{header}" if header else self.section.heading
 
     @property
+    def as_title(self) -> str:
+        """The sentence as a heading path would title it (「## 第一章 总则」 → 「第一章 总则」)."""
+        return self.text.lstrip("#").strip().rstrip("。：:")
+
+    @property
     def is_heading(self) -> bool:
         """A line that only repeats a title of its heading path (「## 第一章 总则」「（三）强化要素保障」)."""
-        return self.text.lstrip("#").strip().rstrip("。：:") in self.section.heading_path
+        return self.as_title in self.section.heading_path
 
     @property
     def is_table_row(self) -> bool:
@@ -131,13 +136,21 @@ class Catalog:
         """The sentences of ``chunk`` in order."""
         return self._sentences[node_id(chunk)]
 
-    def section_sentences(self, sentence: Sentence) -> list[Sentence]:
-        """The sentences of ``sentence``'s section, in order: its neighbours in the file under the same section."""
+    def section_sentences(self, sentence: Sentence, depth: int | None = None) -> list[Sentence]:
+        """The sentences of ``sentence``'s section, in order: its neighbours in the file under the same section; with
+        ``depth``, under the same first ``depth`` headings of its path (a part and all its items)."""
+        path = sentence.section.heading_path[:depth]
+
+        def alike(other: Sentence) -> bool:
+            if depth is None:
+                return other.section == sentence.section
+            return other.file == sentence.file and other.section.heading_path[:depth] == path
+
         row, first_of_file = self.sentence_row(sentence), self._sentence_offset[sentence.file]
         first = last = row
-        while first > first_of_file and self.sentences[first - 1].section == sentence.section:
+        while first > first_of_file and alike(self.sentences[first - 1]):
             first -= 1
-        while last + 1 < len(self.sentences) and self.sentences[last + 1].section == sentence.section:
+        while last + 1 < len(self.sentences) and alike(self.sentences[last + 1]):
             last += 1
         return self.sentences[first : last + 1]
 

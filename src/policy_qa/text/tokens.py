@@ -12,7 +12,7 @@ from .variants import fold_variants
 STOPWORDS = frozenset(
     """的 了 是 在 和 与 及 以及 等 对 把 被 从 向 为 于 由 也 都 就 还 又 并 或 而 其 之 这 那 这个 那个
     有 有没有 没有 吗 呢 吧 啊 么 什么 哪些 哪个 哪里 哪 多少 几 几个 如何 怎么 怎么样 怎样 为什么 是否 是不是
-    请问 请 一下 告诉 我 你 我们 他们 它 分别 各 各自 情况 方面 一共 总共 共 多 大 到底 具体""".split()
+    请问 请 一下 告诉 我 你 我们 他们 它 分别 各 各自 情况 方面 一共 总共 共 多 大 到底 具体 到 给""".split()
 )
 
 # Words that mark a question or a section as being about plans (future) or results (past).
