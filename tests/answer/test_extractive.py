@@ -217,3 +217,20 @@ def test_a_notice_gives_all_its_conditions_its_channel_its_contact_and_its_issue
     assert "李明" in qa.ask("联系人是谁？").text  # an answer never ends on its label 「联系人：」
     issuer = qa.ask("通知是哪个部门发的？")  # the signature, not the addressee line with its commas
     assert "某市工业和信息化局" in issuer.text and "各有关企业" not in issuer.text
+
+
+STATISTICS = (
+    "某县2023年国民经济和社会发展统计公报\n\n一、综合\n\n"
+    "初步核算，全年地区生产总值286.5亿元，按不变价格计算，比上年增长5.8%。人均地区生产总值达到6.2万元。\n\n"
+    "二、农业\n\n粮食总产量25.6万吨，比上年增长2.3%。\n\n"
+    "表1 主要农产品产量\n产品名称\t产量（万吨）\t比上年增长（%）\n粮食\t25.6\t2.3\n蔬菜\t41.2\t3.5\n水果\t8.7\t-1.6\n"
+)
+
+
+def test_a_statistics_bulletin_gives_the_rate_asked_and_a_table_row_under_its_columns(tmp_path):
+    qa = engine_over(tmp_path, "公报.txt", STATISTICS)
+    growth = qa.ask("地区生产总值增长多少？")  # the change in %, not only the amount
+    assert "比上年增长5.8%" in growth.text and "286.5亿元" in growth.text
+    row = qa.ask("水果产量增长还是下降？")  # the labels' column 「产品名称」 has no cell in the row
+    assert "水果：产量（万吨） 8.7，比上年增长（%） -1.6" in row.text
+    assert "产品名称" not in row.text  # nor is the header line a sentence of the table

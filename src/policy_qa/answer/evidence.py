@@ -179,9 +179,10 @@ class EvidenceFinder:
                 row = self._catalog.sentence_row(sentence)
                 byline = BYLINE.fullmatch(sentence.text) and not question.about_document
                 addressee = question.about_document and _ADDRESSEE.fullmatch(sentence.text)
-                if row in seen or sentence.is_heading or byline or addressee:
-                    continue  # counted already, a heading or byline: it says where, not what (but who wrote it); a
-                    # notice's addressee line (「各区县商务局：」) is not who issued it
+                header = sentence.text.split() == (sentence.section.table_header or "").split()
+                if row in seen or sentence.is_heading or header or byline or addressee:
+                    continue  # counted already, a heading, a table's header or byline: it says where, not what (but who
+                    # wrote it); a notice's addressee line (「各区县商务局：」) is not who issued it
                 seen.add(row)
                 evidence = self._score(
                     question, sentence, chunk, rank, context, weights, total, question_bigrams, query_vector,

@@ -348,6 +348,8 @@ class ExtractiveAnswerer:
         """First and last clause (indices into ``texts``) of the focused answer."""
         candidates = range(len(texts))
         holding = [i for i in candidates if answer_spans(question.asks, texts[i], question.unit)]
+        if question.asks is Asks.RATE and question.unit is None:  # 「增长多少」: the change in %, where the text says it so
+            holding = [i for i in holding if answer_spans(Asks.RATE, texts[i], "%")] or holding
         if holding:
             candidates = holding
         best = max(candidates, key=lambda i: self._part_score(question, texts[i]))
@@ -447,6 +449,8 @@ def _table_row(row: str, header: str) -> str:
     names as many columns as the row has values, else the row followed by the header in brackets."""
     columns = [cell for cell in header.split() if not cell.startswith("单位：")]
     label, *values = row.split()
+    if values and len(columns) == len(values) + 1:
+        columns = columns[1:]  # the first column names the labels (「产品名称」「指标」)
     if values and len(columns) == len(values):
         return f"{label}：" + "，".join(f"{column} {value}" for column, value in zip(columns, values))
     return f"{row}（{header}）"
