@@ -234,3 +234,17 @@ def test_a_statistics_bulletin_gives_the_rate_asked_and_a_table_row_under_its_co
     row = qa.ask("水果产量增长还是下降？")  # the labels' column 「产品名称」 has no cell in the row
     assert "水果：产量（万吨） 8.7，比上年增长（%） -1.6" in row.text
     assert "产品名称" not in row.text  # nor is the header line a sentence of the table
+
+
+WORK_REPORT = (
+    "2025年某市政府工作报告\n\n一、2024年工作回顾\n\n"
+    "过去一年，全市经济运行稳中向好。新增规模以上工业企业156家。新能源汽车产量突破10万辆。\n\n"
+    "二、2025年主要目标和重点任务\n\n"
+    "实施制造业重点产业链高质量发展行动，力争新能源汽车产量达到15万辆。安排市级重点项目300个。\n"
+)
+
+
+def test_a_figure_of_each_of_two_years_comes_from_each_year_and_says_which(tmp_path):
+    answer = engine_over(tmp_path, "报告.txt", WORK_REPORT).ask("新能源汽车产量去年多少，今年目标多少？")
+    assert not answer.refused and "10万辆" in answer.text and "15万辆" in answer.text
+    assert "2024年工作回顾" in answer.text and "2025年主要目标" in answer.text  # each figure with its part

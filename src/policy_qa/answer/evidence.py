@@ -255,7 +255,8 @@ class EvidenceFinder:
         an abbreviation of three characters or more keeps its characters in order). A year said relative to now
         (「今年」「去年」) is the document's own (the year of its header's date) moved by that much, and is missing
         only where the evidence's ``headings`` name other years and not it (「今年要办的实事」 are not under
-        「2024年工作回顾」 of a report written in 2025).
+        「2024年工作回顾」 of a report written in 2025). Of a question for a figure of each of several years, one is
+        enough (a comparison, 「2023年和2024年相比」, needs them all).
         """
         own, _, name = context.rpartition("\n")
         said = years(headings)
@@ -267,6 +268,9 @@ class EvidenceFinder:
         written = self._written.get(name)
         if written and said:
             missing += [f"{written + shift}年" for shift in question.relative_years if str(written + shift) not in said]
+        asked = len(question.years) + len(question.relative_years)
+        if question.wants_several_figures and asked > 1 and len(missing) < asked:
+            missing = []  # a question for a figure of each of several years (「去年多少，今年目标多少」): one at a time
         present = [entity for entity in question.places if self._supported(entity, context, document_names)]
         for entity in question.places:
             if entity in present:

@@ -148,7 +148,8 @@ class ExtractiveAnswerer:
             # a question for several figures takes a sentence for each part it asks (up to ``LIST_SENTENCES``)
             more = self._asks_more(question, chosen, other) and best.score - other.score <= LIST_SENTENCE_MARGIN
             close = len(chosen) < wanted and best.score - other.score <= margin
-            if same_section and adds and (close or more) and other.text not in {e.text for e in chosen}:
+            kept = same_section and (close or more) or self._another_year(question, chosen, other)
+            if adds and kept and other.text not in {e.text for e in chosen}:
                 chosen.append(other)
         if question.wants_list:
             chosen.sort(key=lambda e: e.sentence.start)  # a list reads in the document's order
@@ -159,6 +160,9 @@ class ExtractiveAnswerer:
             body, end = self.focus(question, evidence)
             citation = self.cite(evidence.sentence, first_index + len(citations), end)
             citations.append(citation)
+            context = self._context(evidence)
+            if context and bodies and context != self._context(best):  # another year's or part's sentence says so
+                body = f"（{context}）{body}"
             bodies.append(f"{body}[{citation.index}]")
         bodies[0] = _without_article(bodies[0], best)
         return f"{self.label(best)}{'；'.join(bodies)}。", tuple(citations)
@@ -170,6 +174,17 @@ class ExtractiveAnswerer:
             return False
         key_terms = [t for t in question.terms if self.weight(t) >= KEY_TERM_WEIGHT and t not in question.places]
         return any(t in other.text and not any(t in e.text for e in chosen) for t in key_terms)
+
+    def _another_year(self, question: QuestionProfile, chosen: list[Evidence], other: Evidence) -> bool:
+        """Whether ``other`` answers a question on several years (「去年多少，今年目标多少」) for a year the ``chosen``
+        sentences' headings do not name, about the same distinctive words as the best one."""
+        if len(question.years) + len(question.relative_years) < 2 or not question.wants_figure:
+            return False
+        named = set().union(*(years(" ".join(e.sentence.section.heading_path[1:])) for e in chosen))
+        if not set(years(" ".join(other.sentence.section.heading_path[1:]))) - named:
+            return False
+        key_terms = [t for t in question.terms if self.weight(t) >= KEY_TERM_WEIGHT and t not in question.places]
+        return all(t in other.text for t in key_terms if t in chosen[0].text)
 
     def structure(self, chunk: Chunk, first_index: int = 1) -> tuple[str, tuple[Citation, ...]] | None:
         """How many chapters and articles the document of ``chunk`` has, read from its headings (「共六章、六十六条
@@ -386,15 +401,18 @@ class ExtractiveAnswerer:
         name = self._catalog.document_of(evidence.chunk).name
         if not _HAN.search(name) or numbers_of(name):
             return ""
-        name = _shortened(name)
+        context = self._context(evidence)
+        return f"{_shortened(name)}（{context}）：" if context else f"{_shortened(name)}："
+
+    @staticmethod
+    def _context(evidence: Evidence) -> str | None:
+        """The part of a label that says the year or result-or-plan (the heading), the article or the table."""
         section = evidence.sentence.section
         table = TABLE_CAPTION.sub("", section.heading_path[-1]).strip() if section.table_header else None
         context = section.article or table or next(
             (h for h in section.heading_path[1:] if years(h) or intent_of(h)), None
         )
-        if context and numbers_of(context):
-            context = None  # a heading's figures (「2000万元以上……」) are no figures of the answer
-        return f"{name}（{context}）：" if context else f"{name}："
+        return None if context and numbers_of(context) else context  # a heading's figures are no answer's
 
     def cite(self, sentence: Sentence, index: int, end: int | None = None) -> Citation:
         """Citation ``[index]`` of a sentence (through ``end`` when the answer keeps what follows it)."""
