@@ -33,6 +33,7 @@ def test_profile_finds_years_places_and_figure_cue():
         ("会议在哪召开？", "place"),
         ("在哪里申报？", "other"),  # where to file: a platform or window, not a place
         ("通过什么渠道投诉？", "other"),
+        ("报告在哪次会议上作的？", "other"),  # which meeting: an event, not a place
         ("引擎作用体现在哪些数字上？", "list"),  # 「在哪些」 asks which ones, not where
         ("改革在哪个方面突破最大？", "other"),
         ("开发区获得了哪些国家级荣誉？", "list"),  # 「国家级」 is a rank, not a country

@@ -189,7 +189,8 @@ class EvidenceFinder:
                     document_names, heading_share, subject_terms, distinctive,
                 )
                 candidates.append(evidence)
-        return ScopeEvidence(label, tuple(hits), _section_first(question, _prose_first(_kind_first(sorted(candidates, key=lambda e: -e.score)))))
+        ranked = _kind_first(sorted(candidates, key=lambda e: -e.score))
+        return ScopeEvidence(label, tuple(hits), _section_first(question, _document_first(question, _prose_first(ranked))))
 
     def _score(
         self,
@@ -394,6 +395,16 @@ def _describes_document(sentence: Sentence) -> bool:
     if BYLINE.fullmatch(sentence.text) or is_signature_line(sentence.text.strip()):
         return True
     return len(sentence.section.heading_path) == 1 and not any(stop in sentence.text for stop in "。！？!?")
+
+
+def _document_first(question: QuestionProfile, ranked: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """``ranked`` with the best line that describes the document (``_describes_document``) and holds the span asked
+    for first, for a question about the document itself: 「报告是谁作的」 is answered by 「市长 王建国」 under the
+    title, not by 「我代表市人民政府，向大会报告工作」."""
+    if not question.about_document or not ranked or _describes_document(ranked[0].sentence):
+        return ranked
+    line = next((e for e in ranked if _describes_document(e.sentence) and e.holds_kind), None)
+    return ranked if line is None else (line, *(e for e in ranked if e is not line))
 
 
 def _prose_first(ranked: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
