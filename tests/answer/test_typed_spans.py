@@ -134,3 +134,13 @@ def test_a_body_is_named_not_a_verb_before_a_kind_of_body():
     assert bodies("该公司表示") == []
     # jieba tags common words as names now and then (「洪水」 nr); a common word of its dictionary is no person
     assert bodies("启动洪水防御应急响应") == [] and bodies("王霜点射破门") == ["王霜"]
+
+
+def test_a_deadline_or_a_day_is_a_date_with_its_day():
+    from policy_qa.answer.question import profile_question
+
+    assert profile_question("申报截止到什么时候？").unit == "日"
+    assert profile_question("这个办法什么时候施行？").unit is None  # a year may do
+    text = "现就组织申报2024年度专项资金有关事项通知如下，企业于2024年6月30日前提交申报材料。"
+    assert [text[s.start : s.end] for s in answer_spans(Asks.DATE, text, "日")] == ["2024年6月30日前"]
+    assert not holds_answer_kind(Asks.DATE, "现就组织申报2024年度专项资金有关事项通知如下。", "日")

@@ -104,6 +104,8 @@ _PLURAL = re.compile(r"哪些|哪几|都有|分别")
 # of items (「多少条举措」) or for which one (「第几条」).
 _STRUCTURE = re.compile(r"(?<!第)(?:几|多少)[章条](?=[、，,？?。和]|$|几|多少)")
 _PART_NAMED = re.compile(r"第[一二三四五六七八九十百零〇\d]+[章节]")
+# A date question that asks for a day: a deadline, or which day (「申报截止到什么时候」「哪一天施行」).
+_DAY_ASKED = re.compile(r"截止|截至|期限|几号|哪一?天|几月几日")
 # 「多少」 or 「几」 asking for a figure (not 「几月」 「多少年」, which ask when).
 _FIGURE_ASK = re.compile(r"多少(?![年天])|几(?![月号日天年])")
 _PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步|(?<![主需重只必想紧])要(?![求素点闻是么])")
@@ -118,7 +120,8 @@ class QuestionProfile:
     names it uses (not relative years such as 「去年」); ``intent``: ``plan`` or ``result`` when the question leans
     one way (「计划」「目标」 / 「完成」「建成了」), else None; ``stated``: the same, only when it says so without
     doubt (``stated_intent``); ``unit``: the unit of a figure it asks for (「几家」; 「元」, any currency, for an
-    amount of money such as 「资金有多少」); ``about_document``: it asks
+    amount of money such as 「资金有多少」; 「日」 for a date question that asks for a day, 「截止到什么时候」);
+    ``about_document``: it asks
     who wrote or issued the document, when or where (``_ABOUT_DOCUMENT``); ``relative_years``: the years it says
     relative to the year a document was written in (「去年」 -1, 「今年」 0); ``speaks_of_change``: it speaks of
     a change, a rate, a share or a target (「增长」「率」「多少的县」「目标」), so a percentage can answer it;
@@ -195,7 +198,7 @@ def profile_question(question: str) -> QuestionProfile:
     changes = _CHANGE.search(question) is not None
     money = asks is Asks.AMOUNT and _MONEY.search(question) and not changes
     apart = _counters_apart(question)
-    unit = _asked_unit(apart) or ("元" if money else None)
+    unit = _asked_unit(apart) or ("元" if money else None) or ("日" if asks is Asks.DATE and _DAY_ASKED.search(question) else None)
     terms = tuple(t for t in _topic_terms(apart) if t != unit and t not in RELATIVE_YEARS and t not in UNITS)
     return QuestionProfile(
         text=question,

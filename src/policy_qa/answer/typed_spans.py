@@ -131,7 +131,10 @@ def answer_spans(
         quantities = [Span(m.start(), m.end()) for m in spoken]
         return sorted(measured + quantities, key=lambda s: s.start) or [Span(f.start, f.end) for f in figures]
     if asks is Asks.DATE:
-        return [Span(m.start(), m.end()) for m in _DATE.finditer(text)]
+        dates = [Span(m.start(), m.end()) for m in _DATE.finditer(text)]
+        if unit == "日":  # a deadline or a day (「截止到什么时候」「哪一天」): a date with its day, not a year
+            dates = [d for d in dates if re.search(r"[日号]|之日", text[d.start : d.end])]
+        return dates
     if asks is Asks.WHO:
         words = _tagged(text)
         people = [s for s in _pos_spans(words, _PERSON_TAGS) if dictionary_frequency(text[s.start : s.end]) < COMMON_WORD_FREQUENCY]
