@@ -318,7 +318,7 @@ def _names_conditions(question: QuestionProfile, sentence: Sentence) -> int | No
     A sentence under a heading that names it (``_CONDITION_HEADING``) comes first, and then one of a rule that says
     whom it applies to (「本办法适用于……的企业」); the other way round for a question on whom a rule applies to
     (「适用范围」)."""
-    heading = _CONDITION_HEADING.search(sentence.section.heading) is not None
+    heading = any(_CONDITION_HEADING.search(h) for h in sentence.section.heading_path[1:])
     scope = _STATES_SCOPE.search(sentence.text) is not None
     if not (heading or scope):
         return None
@@ -350,11 +350,9 @@ def _section_first(question: QuestionProfile, ranked: tuple[Evidence, ...]) -> t
     takes the sentence that best says who qualifies (``_names_conditions``) wherever it ranks among the top chunks."""
     if question.asks is Asks.CONDITION:
         said = [(level, k) for k, e in enumerate(ranked) if (level := _names_conditions(question, e.sentence)) is not None]
-        if said and min(said)[1] > 0:
+        if said:
             about = ranked[min(said)[1]]
             return (about, *(e for e in ranked if e is not about))
-        if said:
-            return ranked
     if ranked and not answered_by_section(question, ranked[0]):
         about = next((e for e in ranked if answered_by_section(question, e)), None)
         if about is not None and ranked[0].score - about.score <= TUNING.kind_margin:

@@ -172,8 +172,7 @@ class ExtractiveAnswerer:
         it holds a distinctive question word none of them holds (「卫生技术人员」 beside 「医院116个」)."""
         if not question.wants_several_figures:
             return False
-        key_terms = [t for t in question.terms if self.weight(t) >= KEY_TERM_WEIGHT and t not in question.places]
-        return any(t in other.text and not any(t in e.text for e in chosen) for t in key_terms)
+        return any(t in other.text and not any(t in e.text for e in chosen) for t in self._topic_keys(question))
 
     def _another_year(self, question: QuestionProfile, chosen: list[Evidence], other: Evidence) -> bool:
         """Whether ``other`` answers a question on several years (「去年多少，今年目标多少」) for a year the ``chosen``
@@ -183,8 +182,11 @@ class ExtractiveAnswerer:
         named = set().union(*(years(" ".join(e.sentence.section.heading_path[1:])) for e in chosen))
         if not set(years(" ".join(other.sentence.section.heading_path[1:]))) - named:
             return False
-        key_terms = [t for t in question.terms if self.weight(t) >= KEY_TERM_WEIGHT and t not in question.places]
-        return all(t in other.text for t in key_terms if t in chosen[0].text)
+        return all(t in other.text for t in self._topic_keys(question) if t in chosen[0].text)
+
+    def _topic_keys(self, question: QuestionProfile) -> list[str]:
+        """The question's distinctive topic words (``KEY_TERM_WEIGHT``), its places left out."""
+        return [t for t in question.terms if self.weight(t) >= KEY_TERM_WEIGHT and t not in question.places]
 
     def structure(self, chunk: Chunk, first_index: int = 1) -> tuple[str, tuple[Citation, ...]] | None:
         """How many chapters and articles the document of ``chunk`` has, read from its headings (「共六章、六十六条
