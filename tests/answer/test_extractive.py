@@ -1,5 +1,8 @@
-"""The extractive answerer on the real corpus and index: a question about a section as a whole is answered by the
-section's opening, quoted and cited from its first sentence."""
+"""The extractive answerer on the real corpus and on small documents written here (a notice, a rule with articles, a
+statistics bulletin, a work report), each with a real index: answers keep what makes them true and whole (a
+section's opening, a notice's conditions, a subsidy's rate and cap, each year's figure with its part), and cite it."""
+
+import pytest
 
 from policy_qa.answer.evidence import SECTION_HEADING_SHARE, answered_by_section
 from policy_qa.answer.extractive import LIST_CHARS
@@ -115,23 +118,22 @@ BULLETIN = (
 )
 
 
-def test_a_question_for_two_figures_gets_both(tmp_path):
-    qa = engine_over(tmp_path, "公报.txt", BULLETIN)
-    answer = qa.ask("全州有多少个医院，卫生技术人员多少人？")
-    assert not answer.refused and "116个" in answer.text and "22561人" in answer.text
+@pytest.fixture(scope="module")
+def bulletin_qa(tmp_path_factory):
+    return engine_over(tmp_path_factory.mktemp("bulletin"), "公报.txt", BULLETIN)
 
 
-def test_a_run_of_figures_of_one_kind_is_kept_together(tmp_path):
-    qa = engine_over(tmp_path, "公报.txt", BULLETIN)
-    answer = qa.ask("达成贷款意向多少亿元？")
-    assert not answer.refused
-    assert all(figure in answer.text for figure in ("171.53亿元", "130.41亿元", "83.66亿元"))
-
-
-def test_a_figure_said_on_top_of_a_base_keeps_what_is_new(tmp_path):
-    qa = engine_over(tmp_path, "公报.txt", BULLETIN)
-    answer = qa.ask("第三批名单包括了多少个国家和地区？")
-    assert not answer.refused and "78个" in answer.text
+@pytest.mark.parametrize(
+    ("question", "figures"),
+    [
+        ("全州有多少个医院，卫生技术人员多少人？", ("116个", "22561人")),  # a sentence for each figure asked
+        ("达成贷款意向多少亿元？", ("171.53亿元", "130.41亿元", "83.66亿元")),  # a run of figures of one unit
+        ("第三批名单包括了多少个国家和地区？", ("78个",)),  # what is new after 「在……的基础上」
+    ],
+)
+def test_a_figure_answer_keeps_what_makes_it_whole(bulletin_qa, question, figures):
+    answer = bulletin_qa.ask(question)
+    assert not answer.refused and all(figure in answer.text for figure in figures)
 
 
 MEASURES = (
