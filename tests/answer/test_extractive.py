@@ -199,8 +199,9 @@ FILING_NOTICE = (
     "为加快推动中小企业数字化转型，现就组织申报专项资金有关事项通知如下。\n\n"
     "一、申报条件\n（一）在本市依法登记注册，具有独立法人资格。\n（二）近三年无重大安全、环保、质量事故。\n"
     "（三）项目于2023年1月1日以后开工建设。\n\n"
-    "二、申报程序\n企业于2024年6月30日前通过“某市企业服务平台”提交申报材料，各区县于7月15日前完成初审。\n\n"
-    "三、联系方式\n市工业和信息化局中小企业处，联系人：李明，电话：0351-7654321。\n\n某市工业和信息化局\n2024年5月20日\n"
+    "二、支持方向\n（一）数字化改造项目。支持企业实施生产设备联网改造。\n（二）工业互联网平台应用。支持企业上云上平台。\n\n"
+    "三、申报程序\n企业于2024年6月30日前通过“某市企业服务平台”提交申报材料，各区县于7月15日前完成初审。\n\n"
+    "四、联系方式\n市工业和信息化局中小企业处，联系人：李明，电话：0351-7654321。\n\n某市工业和信息化局\n2024年5月20日\n"
 )
 
 
@@ -208,6 +209,8 @@ def test_a_notice_gives_all_its_conditions_its_channel_its_contact_and_its_issue
     qa = engine_over(tmp_path, "通知.txt", FILING_NOTICE)
     conditions = qa.ask("哪些企业可以申报？")  # every item of 「一、申报条件」, not only the first
     assert all(item in conditions.text for item in ("独立法人资格", "质量事故", "2023年1月1日以后"))
+    directions = qa.ask("支持哪些方向？")  # every item of the part whose heading holds the question's words
+    assert "数字化改造项目" in directions.text and "工业互联网平台应用" in directions.text
     assert "2024年6月30日" in qa.ask("申报截止到什么时候？").text  # 「到」 is no topic word
     assert "企业服务平台" in qa.ask("在哪里申报？").text  # where to file: a platform, not a place
     assert "李明" in qa.ask("联系人是谁？").text  # an answer never ends on its label 「联系人：」

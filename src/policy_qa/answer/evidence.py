@@ -325,13 +325,17 @@ def _names_conditions(question: QuestionProfile, sentence: Sentence) -> int | No
     return 0 if (scope if _APPLIES.search(question.text) else heading) else 1
 
 
-def conditions_part(question: QuestionProfile, sentence: Sentence) -> int | None:
-    """For a condition question, how many headings of ``sentence``'s path lead to the part that names who or what
-    qualifies (「二、申报条件」 above its items 「（一）」「（二）」), so the answer is the whole part; else None."""
-    if question.asks is not Asks.CONDITION:
-        return None
+def answered_part(question: QuestionProfile, sentence: Sentence) -> int | None:
+    """How many headings of ``sentence``'s path lead to the part a question about a section asks about, so the answer
+    is that whole part with its items: the part that names the conditions for a condition question (「二、申报条件」
+    above its 「（一）」「（二）」), else the highest heading that holds every topic word of the question its headings
+    hold (「一、支持方向」 above 「（一）数字化改造项目」 for 「支持哪些方向」); None: no heading does."""
     path = sentence.section.heading_path
-    return next((k + 1 for k in range(1, len(path)) if _CONDITION_HEADING.search(path[k])), None)
+    if question.asks is Asks.CONDITION:
+        return next((k + 1 for k in range(1, len(path)) if _CONDITION_HEADING.search(path[k])), None)
+    below = " ".join(path[1:])
+    held = [t for t in question.terms if t in below and t not in path[0] and t not in question.places]
+    return next((k + 1 for k in range(1, len(path)) if held and all(t in path[k] for t in held)), None)
 
 
 def answered_by_section(question: QuestionProfile, evidence: Evidence) -> bool:

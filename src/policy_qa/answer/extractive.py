@@ -28,7 +28,7 @@ from ..text.repair import ITEM_MARKER
 from ..text.sentences import HAN, split_clauses
 from ..text.tokens import char_bigrams, years
 from .answerability import Decision, decide
-from .evidence import Evidence, ScopeEvidence, TermWeights, answered_by_section, conditions_part
+from .evidence import Evidence, ScopeEvidence, TermWeights, answered_by_section, answered_part
 from .question import Asks, QuestionProfile, intent_of
 from .typed_spans import CAP, answer_spans
 
@@ -129,7 +129,7 @@ class ExtractiveAnswerer:
         citations numbered from ``first_index``."""
         best = scope.ranked[0]
         if answered_by_section(question, best):
-            return self.overview(best, first_index, conditions_part(question, best.sentence))
+            return self.overview(best, first_index, answered_part(question, best.sentence))
         leads = [] if question.wants_figure else self.run_in_leads(best.sentence)
         if leads:
             return self._headed(best, [best.sentence, *leads], first_index)
