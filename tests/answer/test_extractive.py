@@ -153,6 +153,8 @@ def test_a_rule_says_how_many_chapters_and_articles_it_has(tmp_path):
     answer = qa.ask("这个措施有几章几条？")
     assert not answer.refused and "三章" in answer.text and "七条" in answer.text
     assert "第三章" in answer.citations[0].quote and "第七条" in answer.citations[0].quote  # the last chapter and article
+    chapter = qa.ask("第二章是关于什么的？")  # a whole chapter is labelled by the chapter, not by one of its articles
+    assert "（第二章 支持政策）：第四条" in chapter.text
 
 
 def test_chapters_and_articles_numbered_in_digits_are_counted_too(tmp_path):

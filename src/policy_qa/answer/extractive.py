@@ -225,8 +225,11 @@ class ExtractiveAnswerer:
             parts.append([evidence.sentence])
         citations = tuple(self.cite(part[0], first_index + k, part[-1].end) for k, part in enumerate(parts))
         bodies = ["".join(s.text for s in part).rstrip("。！？；") + f"[{c.index}]" for part, c in zip(parts, citations)]
-        bodies[0] = _without_article(bodies[0], evidence)
-        return f"{self.label(evidence)}{'……'.join(bodies)}。", citations
+        path = evidence.sentence.section.heading_path
+        part = path[depth - 1] if depth is not None and depth < len(path) else None
+        if part is None:
+            bodies[0] = _without_article(bodies[0], evidence)
+        return f"{self.label(evidence, part)}{'……'.join(bodies)}。", citations
 
     def focus(self, question: QuestionProfile, evidence: Evidence) -> tuple[str, int]:
         """The part of the evidence that answers the question, and where its quote ends (past the sentence when
@@ -394,9 +397,10 @@ class ExtractiveAnswerer:
         bigrams = len(char_bigrams(question.text) & char_bigrams(text)) * CLAUSE_BIGRAM_WEIGHT
         return terms + bigrams + (CLAUSE_KIND_BONUS if answer_spans(question.asks, text, question.unit) else 0.0)
 
-    def label(self, evidence: Evidence) -> str:
+    def label(self, evidence: Evidence, part: str | None = None) -> str:
         """Where the answer comes from: the document and the heading that says the year or whether it is a
-        result or a plan (「某市（2021年工作总结）：」), the article (「某条例（第十二条）：」) or the table. A document
+        result or a plan (「某市（2021年工作总结）：」), the article (「某条例（第十二条）：」) or the table, or the ``part``
+        (a chapter) an answer drawn from all of it comes from, instead of an article or table in it. A document
         whose name says nothing to a reader (a file name such as 「news-0123」) gets no label: the citation names
         the file; nor one whose name holds figures (a news title's) that the quote may not hold; a heading with
         figures is left out the same way."""
@@ -404,6 +408,9 @@ class ExtractiveAnswerer:
         if not _HAN.search(name) or numbers_of(name):
             return ""
         context = self._context(evidence)
+        section = evidence.sentence.section
+        if part and (section.article or section.table_header):
+            context = part  # an answer drawn from a whole part (a chapter) is labelled by it, not by one article in it
         return f"{_shortened(name)}（{context}）：" if context else f"{_shortened(name)}："
 
     @staticmethod
