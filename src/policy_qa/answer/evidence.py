@@ -318,7 +318,7 @@ def _names_conditions(question: QuestionProfile, sentence: Sentence) -> int | No
     A sentence under a heading that names it (``_CONDITION_HEADING``) comes first, and then one of a rule that says
     whom it applies to (「本办法适用于……的企业」); the other way round for a question on whom a rule applies to
     (「适用范围」)."""
-    heading = any(_CONDITION_HEADING.search(h) for h in sentence.section.heading_path[1:])
+    heading = _conditions_depth(sentence.section.heading_path) is not None
     scope = _STATES_SCOPE.search(sentence.text) is not None
     if not (heading or scope):
         return None
@@ -332,10 +332,16 @@ def answered_part(question: QuestionProfile, sentence: Sentence) -> int | None:
     hold (「一、支持方向」 above 「（一）数字化改造项目」 for 「支持哪些方向」); None: no heading does."""
     path = sentence.section.heading_path
     if question.asks is Asks.CONDITION:
-        return next((k + 1 for k in range(1, len(path)) if _CONDITION_HEADING.search(path[k])), None)
+        return _conditions_depth(path)
     below = " ".join(path[1:])
     held = [t for t in question.terms if t in below and t not in path[0] and t not in question.places]
     return next((k + 1 for k in range(1, len(path)) if held and all(t in path[k] for t in held)), None)
+
+
+def _conditions_depth(path: tuple[str, ...]) -> int | None:
+    """How many headings of ``path`` lead to the first below the document's name that names who or what qualifies
+    (``_CONDITION_HEADING``); None: none does."""
+    return next((k + 1 for k in range(1, len(path)) if _CONDITION_HEADING.search(path[k])), None)
 
 
 def answered_by_section(question: QuestionProfile, evidence: Evidence) -> bool:

@@ -209,10 +209,10 @@ class ExtractiveAnswerer:
         """The answer to a question about a section as a whole: the section's opening sentences (with ``depth``,
         those of the part under its first ``depth`` headings), up to ``LIST_CHARS`` (its title left out), and the
         best sentence when it comes later."""
-        part = evidence.sentence.section.heading_path[:depth]
+        path = evidence.sentence.section.heading_path
         sentences = [  # an item's own heading under the part (「（二）近三年无重大事故。」) is part of what it says
             s for s in self._catalog.section_sentences(evidence.sentence, depth)
-            if not s.is_heading or depth is not None and s.as_title not in part
+            if not s.is_heading or depth is not None and s.as_title not in path[:depth]
         ]
         opening, size = [], 0
         for sentence in sentences:
@@ -225,7 +225,6 @@ class ExtractiveAnswerer:
             parts.append([evidence.sentence])
         citations = tuple(self.cite(part[0], first_index + k, part[-1].end) for k, part in enumerate(parts))
         bodies = ["".join(s.text for s in part).rstrip("。！？；") + f"[{c.index}]" for part, c in zip(parts, citations)]
-        path = evidence.sentence.section.heading_path
         part = path[depth - 1] if depth is not None and depth < len(path) else None
         if part is None:
             bodies[0] = _without_article(bodies[0], evidence)
