@@ -119,10 +119,22 @@ class ExtractiveAnswerer:
             if structure is not None:
                 return ScopedAnswer(*structure, Decision(True, 1.0))
         decision = decide(question, scope)
+        if decision.answer and not self._focus_holds_kind(question, scope.ranked[0]):
+            decision = Decision(False, decision.confidence, "回答所在的分句没有问题所问的内容")
         if not decision.answer:
             return ScopedAnswer(REFUSAL, (), decision)
         body, citations = self.compose(question, scope, first_index)
         return ScopedAnswer(body, citations, decision)
+
+    def _focus_holds_kind(self, question: QuestionProfile, best: Evidence) -> bool:
+        """Whether the part of the best sentence an answer would show still holds the figure or date asked for (in
+        the unit asked): the sentence may hold it in an item about something else (「新开工改造城镇老旧小区3011万平方米；
+        建设100个口袋公园」 for 「改造多少个老旧小区」), which answers nothing."""
+        if not (question.wants_figure or question.asks is Asks.DATE) or answered_by_section(question, best):
+            return True
+        body, _ = self.focus(question, best)
+        table = best.sentence.context if best.sentence.is_table_row else None
+        return bool(answer_spans(question.asks, body, question.unit, table, question.speaks_of_change))
 
     def compose(self, question: QuestionProfile, scope: ScopeEvidence, first_index: int = 1) -> tuple[str, tuple[Citation, ...]]:
         """The answer the scope's best evidence gives, whatever the decision: its body with markers and its
