@@ -224,7 +224,8 @@ STATISTICS = (
     "某县2023年国民经济和社会发展统计公报\n\n一、综合\n\n"
     "初步核算，全年地区生产总值286.5亿元，按不变价格计算，比上年增长5.8%。人均地区生产总值达到6.2万元。\n\n"
     "二、农业\n\n粮食总产量25.6万吨，比上年增长2.3%。\n\n"
-    "表1 主要农产品产量\n产品名称\t产量（万吨）\t比上年增长（%）\n粮食\t25.6\t2.3\n蔬菜\t41.2\t3.5\n水果\t8.7\t-1.6\n"
+    "表1 主要农产品产量\n产品名称\t产量（万吨）\t比上年增长（%）\n粮食\t25.6\t2.3\n蔬菜\t41.2\t3.5\n水果\t8.7\t-1.6\n\n"
+    "三、工业\n\n表2 主要工业产品产量\n产品名称\t单位\t产量\t比上年增长（%）\n水泥\t万吨\t102.3\t5.1\n发电量\t亿千瓦时\t12.6\t8.2\n"
 )
 
 
@@ -233,8 +234,9 @@ def test_a_statistics_bulletin_gives_the_rate_asked_and_a_table_row_under_its_co
     growth = qa.ask("地区生产总值增长多少？")  # the change in %, not only the amount
     assert "比上年增长5.8%" in growth.text and "286.5亿元" in growth.text
     row = qa.ask("水果产量增长还是下降？")  # the labels' column 「产品名称」 has no cell in the row
-    assert "水果：产量（万吨） 8.7，比上年增长（%） -1.6" in row.text
+    assert "水果：产量8.7万吨，比上年增长-1.6%" in row.text  # each figure with the unit its column names
     assert "产品名称" not in row.text  # nor is the header line a sentence of the table
+    assert "水泥：产量102.3万吨，比上年增长5.1%" in qa.ask("水泥产量是多少？").text  # the unit from the row's unit column
 
 
 WORK_REPORT = (

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..index.catalog import Catalog, Sentence
 from ..schema import Chunk, Citation, Drafted, Span
-from ..text.figures import find_figures, numbers_of
+from ..text.figures import UNITS, find_figures, numbers_of
 from ..text.headings import BIG_NUMERAL, TABLE_CAPTION
 from ..text.repair import ITEM_MARKER
 from ..text.sentences import HAN, split_clauses
@@ -67,6 +67,11 @@ _CONTINUATION = re.compile(
 # clause after it says what is new.
 _BASE_CLAUSE = re.compile(r"基础上[，,]?$")
 _HAN = re.compile(f"[{HAN}]")
+# A table's column whose cells name the unit of the row's figures (「单位 万吨」), a column's name that brackets its
+# cells' unit (「绝对额（万元）」), and a cell that is a bare number.
+_UNIT_COLUMNS = frozenset({"单位", "计量单位"})
+_BRACKETED_UNIT = re.compile(r"(?P<name>.+?)[（(](?P<unit>[^（）()]{1,6})[)）]")
+_BARE_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 # A chapter's heading (「第三章 政务服务」) and an article's label (「第六十六条」), with the numeral.
 _CHAPTER = re.compile(rf"^第({BIG_NUMERAL})章")
 _ORDINAL = re.compile(rf"^第({BIG_NUMERAL})条")
@@ -490,8 +495,23 @@ def _table_row(row: str, header: str) -> str:
     if values and len(columns) == len(values) + 1:
         columns = columns[1:]  # the first column names the labels (「产品名称」「指标」)
     if values and len(columns) == len(values):
-        return f"{label}：" + "，".join(f"{column} {value}" for column, value in zip(columns, values))
+        unit = next((v for c, v in zip(columns, values) if c in _UNIT_COLUMNS), None)
+        cells = [_cell(c, v, unit) for c, v in zip(columns, values) if c not in _UNIT_COLUMNS or unit is None]
+        return f"{label}：" + "，".join(cells)
     return f"{row}（{header}）"
+
+
+def _cell(column: str, value: str, unit: str | None) -> str:
+    """A table's cell under its column's name, a bare number with the unit its column's name brackets
+    (「比上年增长（%）」 and 「3.4」 → 「比上年增长3.4%」) or the row's unit column names (「产量」 and 「1022.88」 with
+    「单位 万吨」 → 「产量1022.88万吨」)."""
+    named = _BRACKETED_UNIT.fullmatch(column)
+    if _BARE_NUMBER.fullmatch(value):
+        if named and named.group("unit").lstrip("万亿千百") in UNITS:
+            return f"{named.group('name')}{value}{named.group('unit')}"
+        if unit and unit.lstrip("万亿千百") in UNITS and not named:
+            return f"{column}{value}{unit}"
+    return f"{column} {value}"
 
 
 def _leading_time(sentence: str, clauses: list[Span]) -> str | None:

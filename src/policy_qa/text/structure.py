@@ -54,6 +54,7 @@ from .headings import (
     MARKDOWN,
     NUMBER,
     SHORT_HEADING,
+    TABLE_CAPTION,
     TIMESTAMP,
     Heading,
     heading_like,
@@ -432,8 +433,11 @@ def _document_sections(paragraphs: list[_Paragraph], name: str, title_lines: ran
 def _table_header(paragraphs: list[_Paragraph], section: _Open) -> str | None:
     """A table section's column header: the lines right after its caption whose cells hold no figures (at most
     two: a 「单位：台」 line, then the column names)."""
+    rows = paragraphs[section.first + 1 : section.last + 1]
+    while rows and TABLE_CAPTION.match(rows[0].text):  # the section opens with a bare heading merged into it
+        rows = rows[1:]
     header = []
-    for paragraph in paragraphs[section.first + 1 : section.last + 1][:2]:
+    for paragraph in rows[:2]:
         cells = paragraph.text.split()
         if not cells or any(_FIGURE_CELL.fullmatch(cell) for cell in cells):
             break
