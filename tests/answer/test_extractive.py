@@ -171,6 +171,26 @@ def test_a_rule_says_whom_it_applies_to_in_its_own_article(tmp_path):
     assert answer.text.count("第二条") == 1  # in the label only
 
 
+FUND_RULE = (
+    "# 某市中小企业发展专项资金管理办法\n\n2023年6月8日 某市人民政府令第12号发布\n\n"
+    "第一条 为规范中小企业发展专项资金管理，提高资金使用效益，制定本办法。\n\n"
+    "第二条 专项资金用于支持中小企业技术改造、融资担保和公共服务体系建设。\n\n"
+    "第三条 市财政局会同市工业和信息化局负责专项资金的管理和监督。\n\n"
+    "第四条 本办法自发布之日起施行。\n"
+)
+
+
+def test_a_rule_says_when_it_takes_effect_from_its_last_article_and_the_day_it_was_issued(tmp_path):
+    qa = engine_over(tmp_path, "措施.md", RULE)
+    (tmp_path / "corpus" / "办法.md").write_text(FUND_RULE, encoding="utf-8")
+    qa.reindex()
+    dated = qa.ask("跨境电商那个措施啥时候开始实施？")  # 「实施」 for 「施行」, the article far from any question word
+    assert not dated.refused and "2024年4月1日" in dated.text and "第七条" in dated.text
+    issued = qa.ask("专项资金管理办法什么时候施行？")  # 「自发布之日起」: the day comes from the line that dates the issue
+    assert "自发布之日起施行" in issued.text and "2023年6月8日" in issued.text
+    assert "2023年6月8日" in issued.citations[-1].quote
+
+
 def test_a_change_since_the_start_of_the_year_keeps_what_changed(tmp_path):
     qa = engine_over(
         tmp_path,

@@ -136,3 +136,18 @@ def test_a_question_for_several_figures():
     assert profile_question("有多少家医院，卫生技术人员多少人？").wants_several_figures
     assert not profile_question("有多少家医院？").wants_several_figures
     assert not profile_question("几月几号开始申报？").wants_several_figures  # a date
+
+
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("这个办法什么时候施行？", True),
+        ("上海合作社那个办法啥时候开始实施", True),  # spoken 「啥时候」, 「实施」 for 「施行」
+        ("条例的生效日期是哪天？", True),
+        ("实施细则是哪年发布的？", False),  # when it was issued, not when it takes effect
+        ("项目什么时候开工？", False),
+    ],
+)
+def test_a_question_on_when_a_document_takes_effect(question, about):
+    profile = profile_question(question)
+    assert profile.about_effect is about and profile.asks is Asks.DATE

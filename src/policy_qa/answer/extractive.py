@@ -67,6 +67,8 @@ _CONTINUATION = re.compile(
 # clause after it says what is new.
 _BASE_CLAUSE = re.compile(r"基础上[，,]?$")
 _HAN = re.compile(f"[{HAN}]")
+# A rule that takes effect on the day it is issued, and the act (「本办法自发布之日起施行」).
+_FROM_ISSUE = re.compile(r"自(发布|印发|公布|颁布)之日起")
 # A table's column whose cells name the unit of the row's figures (「单位 万吨」), a column's name that brackets its
 # cells' unit (「绝对额（万元）」), and a cell that is a bare number.
 _UNIT_COLUMNS = frozenset({"单位", "计量单位"})
@@ -182,7 +184,27 @@ class ExtractiveAnswerer:
                 body = f"（{context}）{body}"
             bodies.append(f"{body}[{citation.index}]")
         bodies[0] = _without_article(bodies[0], best)
+        issued = self._issue_line(question, best)
+        if issued is not None:  # 「自发布之日起施行」 says nothing of the day without the line that dates the issue
+            citations.append(self.cite(issued, first_index + len(citations)))
+            bodies.append(f"{issued.text.rstrip('。；')}[{citations[-1].index}]")
         return f"{self.label(best)}{'；'.join(bodies)}。", tuple(citations)
+
+    def _issue_line(self, question: QuestionProfile, best: Evidence) -> Sentence | None:
+        """For a question on when a document takes effect answered 「自发布之日起施行」 (or 印发, 公布, 颁布), the line of
+        its title block that dates that act (「1997年11月19日 国务院令第236号发布」); None when it has none."""
+        act = _FROM_ISSUE.search(best.text) if question.about_effect else None
+        document = self._catalog.document_of(best.chunk)
+        if act is None or document.header.date is None:
+            return None
+        return next(
+            (
+                s for s in self._catalog.sentences
+                if s.file == document.file and len(s.section.heading_path) == 1 and document.header.date in s.text
+                and act.group(1) in s.text
+            ),
+            None,
+        )
 
     def _asks_more(self, question: QuestionProfile, chosen: list[Evidence], other: Evidence) -> bool:
         """Whether ``other`` answers a part of a question for several figures that the ``chosen`` sentences do not:

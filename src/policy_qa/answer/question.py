@@ -52,7 +52,7 @@ class Asks(str, Enum):
 _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
     (Asks.CONDITION, re.compile(r"条件|资格|门槛|适用(?:范围|对象|于哪|于什么)|对(?:谁|哪些\S{0,4})适用|符合.{0,6}(?:要求|标准)|哪些(?:企业|单位|人员?|情形|情况).{0,8}(?:可以|能够?|应当|需要|才能)|什么情况下|什么样的.{0,6}(?:可以|能)")),
     (Asks.REASON, re.compile(r"为什么|为何|原因|目的|为了什么|意义在于|初衷")),
-    (Asks.DATE, re.compile(r"什么时候|何时|哪一?天|哪一?年|哪个月|几月|几号|几日|哪个季度|日期|什么时间|多长时间|多久|多少年|多少天|期限|截止|起施行|生效|施行|实施时间")),
+    (Asks.DATE, re.compile(r"什么时候|啥时候?|何时|哪一?天|哪一?年|哪个月|几月|几号|几日|哪个季度|日期|什么时间|多长时间|多久|多少年|多少天|期限|截止|起施行|生效|施行|实施时间")),
     (Asks.RATE, re.compile(r"增长了?多少|增速|增幅|降幅|增长率|比重|占比|比例|百分之|[上下]降了?多少|提高了?多少|率[^，,；;？?。]{0,6}?多少|率(?:有)?多[高大]|涨了?多少|跌了?多少")),
     (Asks.WHO, re.compile(r"谁|哪位|哪个(?:部门|单位|机构|机关|企业|公司|组织|团队|人)|哪家|哪些(?:部门|单位|机构|机关)|由(?:哪|什么)|负责(?:部门|单位)|主管部门|牵头")),
     # where to file or ask (「在哪里申报」「通过什么渠道投诉」): a platform, window or hotline, not a place
@@ -68,7 +68,7 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
     (Asks.AMOUNT, re.compile(r"多少|几|多[大高长重远]|规模|总量|金额|面积|产值|收入|投资额|价格|费用")),
 )
 # Words that only ask for an amount, a duration, a rank or which one; they say nothing about the topic.
-_ASK_WORDS = re.compile(r"多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几|谁|时候|哪一?[家位种类项条款个年月天]")
+_ASK_WORDS = re.compile(r"啥时候?|什么时候|多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几|谁|时候|哪一?[家位种类项条款个年月天]")
 # The unit a figure question names: 「多少亿元」→「亿元」, 「几家」→「家」, 「多少万辆」→「万辆」.
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))(?!(?<=项)目)")
 # A one-character counter after 「多少」/「几」 and the character after it: jieba may read the two as a word
@@ -106,6 +106,12 @@ _STRUCTURE = re.compile(r"(?<!第)(?:几|多少)[章条](?=[、，,？?。和]|$
 _PART_NAMED = re.compile(r"第[一二三四五六七八九十百零〇\d]+[章节]")
 # A date question that asks for a day: a deadline, or which day (「申报截止到什么时候」「哪一天施行」).
 _DAY_ASKED = re.compile(r"截止|截至|期限|几号|哪一?天|几月几日")
+# A question for when a document takes effect (「这个办法什么时候施行」「啥时候开始实施」「生效日期」): its article that
+# says so answers (「本办法自2020年5月1日起施行」), wherever in the document it stands.
+_EFFECT_ASKED = re.compile(
+    r"(?:什么时候|啥时候|何时|哪一?天|哪一?年|几号|什么时间|几月几日)(?:开始|起)?(?:施行|生效|实施|执行|实行)"
+    r"|(?:施行|生效|实施|执行)(?:的)?(?:日期|时间)|(?:从|自)(?:什么时候|何时|哪天)(?:开始|起)"
+)
 # 「多少」 or 「几」 asking for a figure (not 「几月」 「多少年」, which ask when).
 _FIGURE_ASK = re.compile(r"多少(?![年天])|几(?![月号日天年])")
 _PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步|(?<![主需重只必想紧])要(?![求素点闻是么])")
@@ -125,7 +131,8 @@ class QuestionProfile:
     who wrote or issued the document, when or where (``_ABOUT_DOCUMENT``); ``relative_years``: the years it says
     relative to the year a document was written in (「去年」 -1, 「今年」 0); ``speaks_of_change``: it speaks of
     a change, a rate, a share or a target (「增长」「率」「多少的县」「目标」), so a percentage can answer it;
-    ``about_structure``: it asks how many chapters or articles the document has (「有几章几条」).
+    ``about_structure``: it asks how many chapters or articles the document has (「有几章几条」); ``about_effect``:
+    it asks when the document takes effect (「这个办法什么时候施行」).
     """
 
     text: str
@@ -140,6 +147,7 @@ class QuestionProfile:
     relative_years: tuple[int, ...] = ()
     speaks_of_change: bool = True
     about_structure: bool = False
+    about_effect: bool = False
 
     @property
     def wants_figure(self) -> bool:
@@ -213,6 +221,7 @@ def profile_question(question: str) -> QuestionProfile:
         relative_years=tuple(dict.fromkeys(shift for word, shift in _RELATIVE_SHIFT.items() if word in question)),
         speaks_of_change=changes,
         about_structure=_STRUCTURE.search(question) is not None and not _PART_NAMED.search(question),
+        about_effect=asks is Asks.DATE and _EFFECT_ASKED.search(question) is not None,
     )
 
 
