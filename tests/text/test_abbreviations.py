@@ -1,4 +1,4 @@
-"""Short and full forms of the terms of official statistics."""
+"""Short and full forms of the terms of official statistics and policy documents."""
 
 from policy_qa.text.abbreviations import forms_in, spellings
 
@@ -6,6 +6,7 @@ from policy_qa.text.abbreviations import forms_in, spellings
 def test_each_form_gives_the_others():
     assert spellings("GDP")[0] == "地区生产总值" and spellings("gdp") == spellings("GDP")
     assert "规上" in spellings("规模以上") and spellings("厂房") == ()
+    assert spellings("台胞") == ("台湾同胞",) and "民企" in spellings("民营企业")  # how people say a policy's terms
 
 
 def test_forms_in_a_question_longest_first_none_inside_another():

@@ -3,7 +3,8 @@
 A question says 「GDP」 or 「规上」 where a report writes 「地区生产总值」 or 「规模以上」, and the other way round;
 ``forms_in(text)`` finds them, ``spellings(term)`` gives the other forms of one, so the evidence stage can look for
 the form the corpus uses.
-The groups are the standard terms of the National Bureau of Statistics' bulletins, not fitted to any corpus.
+The groups are the standard terms of the National Bureau of Statistics' bulletins and the everyday short forms of
+policy documents' terms (「台胞」「民企」「社保」), not fitted to any corpus.
 """
 
 from __future__ import annotations
@@ -20,6 +21,20 @@ _GROUPS: tuple[tuple[str, ...], ...] = (
     ("营收", "营业收入"),
     ("外贸", "进出口"),
     ("专利授权", "授权专利"),
+    # the short forms of policy documents' common terms, as people say them
+    ("台胞", "台湾同胞"),
+    ("国企", "国有企业"),
+    ("民企", "民营企业"),
+    ("外企", "外资企业", "外商投资企业"),
+    ("高企", "高新技术企业"),
+    ("个体户", "个体工商户"),
+    ("社保", "社会保险"),
+    ("人社", "人力资源和社会保障"),
+    ("发改委", "发展改革委", "发展和改革委员会"),
+    ("工信", "工业和信息化"),
+    ("市监", "市场监管", "市场监督管理"),
+    ("政采", "政府采购"),
+    ("知产", "知识产权"),
 )
 _OTHERS = {term: tuple(t for t in group if t != term) for group in _GROUPS for term in group}
 
