@@ -173,14 +173,14 @@ def test_a_rule_says_whom_it_applies_to_in_its_own_article(tmp_path):
 
 FUND_RULE = (
     "# 某市中小企业发展专项资金管理办法\n\n2023年6月8日 某市人民政府令第12号发布\n\n"
-    "第一条 为规范中小企业发展专项资金管理，提高资金使用效益，制定本办法。\n\n"
+    "第一条 为规范中小企业发展专项资金管理，提高资金使用效益，根据《某省财政专项资金管理条例》，制定本办法。\n\n"
     "第二条 专项资金用于支持中小企业技术改造、融资担保和公共服务体系建设。\n\n"
     "第三条 市财政局会同市工业和信息化局负责专项资金的管理和监督。\n\n"
     "第四条 本办法自发布之日起施行。\n"
 )
 
 
-def test_a_rule_says_when_it_takes_effect_from_its_last_article_and_the_day_it_was_issued(tmp_path):
+def test_a_rule_says_when_it_takes_effect_and_what_for_from_its_own_articles(tmp_path):
     qa = engine_over(tmp_path, "措施.md", RULE)
     (tmp_path / "corpus" / "办法.md").write_text(FUND_RULE, encoding="utf-8")
     qa.reindex()
@@ -189,6 +189,9 @@ def test_a_rule_says_when_it_takes_effect_from_its_last_article_and_the_day_it_w
     issued = qa.ask("专项资金管理办法什么时候施行？")  # 「自发布之日起」: the day comes from the line that dates the issue
     assert "自发布之日起施行" in issued.text and "2023年6月8日" in issued.text
     assert "2023年6月8日" in issued.citations[-1].quote
+    assert "某省财政专项资金管理条例" in qa.ask("专项资金管理办法的上位法是什么？").text
+    basis = qa.ask("跨境电商措施是为什么出台的？")  # its opening article, whatever words the question uses
+    assert not basis.refused and "为加快跨境电子商务发展" in basis.text
 
 
 def test_a_change_since_the_start_of_the_year_keeps_what_changed(tmp_path):

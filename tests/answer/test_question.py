@@ -1,6 +1,6 @@
 import pytest
 
-from policy_qa.answer.question import Asks, profile_question
+from policy_qa.answer.question import Asks, Clause, profile_question
 
 
 def test_profile_finds_years_places_and_figure_cue():
@@ -37,6 +37,8 @@ def test_profile_finds_years_places_and_figure_cue():
         ("引擎作用体现在哪些数字上？", "list"),  # 「在哪些」 asks which ones, not where
         ("改革在哪个方面突破最大？", "other"),
         ("开发区获得了哪些国家级荣誉？", "list"),  # 「国家级」 is a rank, not a country
+        ("专项资金用在哪些地方？", "list"),  # what the money is used for, not where
+        ("这个办法啥时候开始实施", "date"),
         ("明年打算签约多少个项目？", "count"),  # 「打算」 says plan, not list
         ("有哪些改革措施？", "list"),
         ("规上工业增加值同比增长了多少？", "rate"),
@@ -150,4 +152,21 @@ def test_a_question_for_several_figures():
 )
 def test_a_question_on_when_a_document_takes_effect(question, about):
     profile = profile_question(question)
-    assert profile.about_effect is about and profile.asks is Asks.DATE
+    assert (profile.clause is Clause.EFFECT) is about and profile.asks is Asks.DATE
+
+
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("实施细则是根据哪部法律制定的？", True),
+        ("这个办法的目的是什么", True),
+        ("为什么要出台这个措施？", True),
+        ("项目延期的原因是什么？", False),
+    ],
+)
+def test_a_question_on_what_a_rule_is_for_and_on_what_grounds(question, about):
+    assert (profile_question(question).clause is Clause.BASIS) is about
+
+
+def test_a_spoken_demonstrative_is_no_part_of_the_topic_word():
+    assert "钱" in profile_question("这钱用在哪些地方？").terms

@@ -26,7 +26,7 @@ from ..text.abbreviations import forms_in, spellings
 from ..text.figures import numbers_of
 from ..text.repair import BYLINE
 from ..text.tokens import char_bigrams, is_naming_word, segment, years
-from .question import Asks, QuestionProfile, intent_of, stated_intent
+from .question import Asks, Clause, QuestionProfile, intent_of, stated_intent
 from .retrieval import Hit
 from .typed_spans import holds_answer_kind, is_signature_line, subject_words
 
@@ -215,7 +215,8 @@ class EvidenceFinder:
         covered += TUNING.context_credit * sum(w for t, w in weights.items() if t not in text and t in context)
         covered += TUNING.partial_credit * sum(w * _char_share(t, text) for t, w in weights.items() if t not in context)
         says_itself = question.about_document and _describes_document(sentence)
-        coverage = 1.0 if says_itself or question.about_effect and TAKES_EFFECT.search(text) else covered / total
+        states_clause = question.clause is not None and CLAUSES[question.clause].search(text) is not None
+        coverage = 1.0 if says_itself or states_clause else covered / total
         uncovered = max((w for t, w in weights.items() if t not in context and _char_share(t, text) < 1), default=0.0)
         overlap = len(question_bigrams & char_bigrams(text)) / (len(question_bigrams) or 1)
         similarity = float(self._vectors[self._catalog.sentence_row(sentence)] @ query_vector)
@@ -310,8 +311,12 @@ _CONDITION_HEADING = re.compile(r"条件|对象|资格|适用范围|申报范围
 # A question on whom or what a rule applies to, and the sentence of a rule that says it (「本办法适用于……」).
 _APPLIES = re.compile(r"适用")
 _STATES_SCOPE = re.compile(r"适用于|适用本(?:条例|办法|规定|细则|意见|通知|规则|方案)")
-# A sentence that says when a document takes effect (「本办法自2020年5月1日起施行」「自发布之日起实施」).
-TAKES_EFFECT = re.compile(r"自[^。；;，,]{0,24}?起(?:施行|实施|执行|实行|生效)|(?:施行|生效|实施)日期")
+# A sentence of a rule that says when it takes effect (「本办法自2020年5月1日起施行」「自发布之日起实施」), and one
+# of a rule that states what it is for and on what grounds (「……，制定本办法」).
+CLAUSES = {
+    Clause.EFFECT: re.compile(r"自[^。；;，,]{0,24}?起(?:施行|实施|执行|实行|生效)|(?:施行|生效|实施)日期"),
+    Clause.BASIS: re.compile(r"制定本(?:条例|办法|规定|细则|实施细则|措施|意见|方案|规则|决定|通知|准则)"),
+}
 # A notice's addressee line: the bodies it is sent to, then a colon (「各区县商务局：」「各区县工业和信息化局，各有关企业：」).
 _ADDRESSEE = re.compile(r"[^。；;]{2,80}[：:]")
 
@@ -411,10 +416,10 @@ def _describes_document(sentence: Sentence) -> bool:
 def _document_first(question: QuestionProfile, ranked: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     """``ranked`` with the best line that describes the document (``_describes_document``) and holds the span asked
     for first, for a question about the document itself: 「报告是谁作的」 is answered by 「市长 王建国」 under the
-    title, not by 「我代表市人民政府，向大会报告工作」. A question on when the document takes effect gets the best
-    sentence that says so first (``TAKES_EFFECT``)."""
-    if question.about_effect:
-        line = next((e for e in ranked if TAKES_EFFECT.search(e.text)), None)
+    title, not by 「我代表市人民政府，向大会报告工作」. A question for a clause a rule states of itself (when it takes
+    effect, what for) gets the best sentence that states it first (``CLAUSES``)."""
+    if question.clause is not None:
+        line = next((e for e in ranked if CLAUSES[question.clause].search(e.text)), None)
         return ranked if line is None else (line, *(e for e in ranked if e is not line))
     if not question.about_document or not ranked or _describes_document(ranked[0].sentence):
         return ranked

@@ -29,7 +29,7 @@ from ..text.sentences import HAN, split_clauses
 from ..text.tokens import char_bigrams, years
 from .answerability import Decision, decide
 from .evidence import Evidence, ScopeEvidence, TermWeights, answered_by_section, answered_part
-from .question import Asks, QuestionProfile, intent_of
+from .question import Asks, Clause, QuestionProfile, intent_of
 from .typed_spans import CAP, answer_spans
 
 REFUSAL = "资料中没有提及"
@@ -193,7 +193,7 @@ class ExtractiveAnswerer:
     def _issue_line(self, question: QuestionProfile, best: Evidence) -> Sentence | None:
         """For a question on when a document takes effect answered 「自发布之日起施行」 (or 印发, 公布, 颁布), the line of
         its title block that dates that act (「1997年11月19日 国务院令第236号发布」); None when it has none."""
-        act = _FROM_ISSUE.search(best.text) if question.about_effect else None
+        act = _FROM_ISSUE.search(best.text) if question.clause is Clause.EFFECT else None
         document = self._catalog.document_of(best.chunk)
         if act is None or document.header.date is None:
             return None

@@ -26,6 +26,13 @@ from ..text.tokens import (
 )
 
 
+class Clause(str, Enum):
+    """A clause every rule states of itself in an article of its own, which a question may ask for."""
+
+    EFFECT = "effect"  # when it takes effect: 「本办法自2020年5月1日起施行」
+    BASIS = "basis"    # what it is for and on what grounds: 「为了……，根据《……》，制定本办法」
+
+
 class Asks(str, Enum):
     """The kind of answer a question wants; it decides what span an answer must keep."""
 
@@ -61,6 +68,8 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
         r"|(?:通过|从)(?:哪里|哪儿|什么)(?:渠道|平台|途径|方式)"
         r"|(?:哪一?次|哪个|什么)会议"  # which meeting: an event, not a place
     )),
+    # what money or land is used for (「资金用在哪些地方」「用于哪些方面」): its uses, not a place
+    (Asks.LIST, re.compile(r"(?:用在|用于|用到|花在|投向|投在)(?:哪些|哪几个|什么)(?:地方|方面|领域|用途)")),
     (Asks.PLACE, re.compile(r"哪里|哪儿|何地|何处|在哪(?![些个一几种类方])|什么地方|哪个(?:地方|省|市|县|区|国家|地区|城市)(?!级)|哪些(?:地方|省份?|城市|地区|国家)(?!级)")),
     (Asks.LIST, re.compile(r"哪些|哪几|包括什么|包括哪|有什么|有啥|些啥|都有|措施|举措|做法|办法有|怎么做|怎么搞|怎么弄")),
     (Asks.YES_NO, re.compile(r"是否|有没有|有无|能不能|可不可以|会不会|是不是|吗[？?]?$")),
@@ -99,6 +108,8 @@ _CHANGE = re.compile(r"增(?!加值)|降|涨|跌|升|减|提高|扩大|缩小|�
 # Phrases that only ask where or what kind (「适用于哪些地方」「什么方面」): no topic words in them.
 _ASK_PHRASE = re.compile(r"(?:哪些|哪个|哪几个|什么)(?:地方|方面|内容|情况|东西|事情)")
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
+# A spoken 「这」「那」 that jieba joins to its noun (「这钱」「那笔钱」): the noun is the topic word.
+_DEMONSTRATIVE = re.compile(r"^[这那](?:个|些|笔|项|份|种)?(?=[\u4e00-\u9fff])")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
 # A question for how many chapters or articles a document has (「条例有几章几条」「一共多少条」), not for some number
 # of items (「多少条举措」) or for which one (「第几条」).
@@ -111,6 +122,12 @@ _DAY_ASKED = re.compile(r"截止|截至|期限|几号|哪一?天|几月几日")
 _EFFECT_ASKED = re.compile(
     r"(?:什么时候|啥时候|何时|哪一?天|哪一?年|几号|什么时间|几月几日)(?:开始|起)?(?:施行|生效|实施|执行|实行)"
     r"|(?:施行|生效|实施|执行)(?:的)?(?:日期|时间)|(?:从|自)(?:什么时候|何时|哪天)(?:开始|起)"
+)
+# A question for what a document was made for or on what grounds (「根据哪部法律制定的」「这个办法的目的是什么」): its
+# opening article says (「为了……，根据《……》，制定本办法」).
+_BASIS_ASKED = re.compile(
+    r"(?:根据|依据|按照)(?:哪部|哪个|哪些|什么)(?:法律|法规|上位法|文件|规定)?\S{0,3}制定|制定依据|上位法"
+    r"|(?:办法|条例|规定|细则|措施|意见|方案|通知|文件|政策)\S{0,4}(?:目的|宗旨)|(?:为什么|为何|为了什么)要?(?:制定|出台|印发)"
 )
 # 「多少」 or 「几」 asking for a figure (not 「几月」 「多少年」, which ask when).
 _FIGURE_ASK = re.compile(r"多少(?![年天])|几(?![月号日天年])")
@@ -131,8 +148,8 @@ class QuestionProfile:
     who wrote or issued the document, when or where (``_ABOUT_DOCUMENT``); ``relative_years``: the years it says
     relative to the year a document was written in (「去年」 -1, 「今年」 0); ``speaks_of_change``: it speaks of
     a change, a rate, a share or a target (「增长」「率」「多少的县」「目标」), so a percentage can answer it;
-    ``about_structure``: it asks how many chapters or articles the document has (「有几章几条」); ``about_effect``:
-    it asks when the document takes effect (「这个办法什么时候施行」).
+    ``about_structure``: it asks how many chapters or articles the document has (「有几章几条」); ``clause``: the
+    clause of a rule about itself it asks for (``Clause``: 「这个办法什么时候施行」「根据哪部法律制定的」).
     """
 
     text: str
@@ -147,7 +164,7 @@ class QuestionProfile:
     relative_years: tuple[int, ...] = ()
     speaks_of_change: bool = True
     about_structure: bool = False
-    about_effect: bool = False
+    clause: Clause | None = None
 
     @property
     def wants_figure(self) -> bool:
@@ -194,7 +211,7 @@ def _topic_terms(question: str) -> tuple[str, ...]:
     for term in content_terms(_ASK_PHRASE.sub("，", question)):
         if _ASK_WORDS.fullmatch(term) or "几" in term or term in _KIND_WORDS:
             continue
-        term = _ASPECT_SUFFIX.sub("", term)
+        term = _DEMONSTRATIVE.sub("", _ASPECT_SUFFIX.sub("", term))
         if term and term not in terms:
             terms.append(term)
     return tuple(terms)
@@ -221,8 +238,17 @@ def profile_question(question: str) -> QuestionProfile:
         relative_years=tuple(dict.fromkeys(shift for word, shift in _RELATIVE_SHIFT.items() if word in question)),
         speaks_of_change=changes,
         about_structure=_STRUCTURE.search(question) is not None and not _PART_NAMED.search(question),
-        about_effect=asks is Asks.DATE and _EFFECT_ASKED.search(question) is not None,
+        clause=_clause_asked(question, asks),
     )
+
+
+def _clause_asked(question: str, asks: Asks) -> Clause | None:
+    """The clause of a rule about itself that ``question`` asks for, if any."""
+    if asks is Asks.DATE and _EFFECT_ASKED.search(question):
+        return Clause.EFFECT
+    if _BASIS_ASKED.search(question):
+        return Clause.BASIS
+    return None
 
 
 def _proper_names(question: str, terms: tuple[str, ...]) -> tuple[str, ...]:

@@ -75,8 +75,8 @@ class HybridRetriever(BaseRetriever):
         names: frozenset[str] = frozenset(),
     ) -> list[Hit]:
         """The best ``top_k`` chunks for ``question``: only from ``within`` when given; chunks of ``named``
-        documents ranked up; a question about the document itself or when it takes effect gets the first and
-        last chunk of the best hit's document first. ``names``: the document names the question uses (scoping
+        documents ranked up; a question about the document itself or a clause a rule states of itself (when it
+        takes effect, what for) gets the first and last chunk of the best hit's document first. ``names``: the document names the question uses (scoping
         deals with them, so they are no topic words)."""
         allowed = self._of(within) if within else np.ones(len(self._chunks), dtype=bool)
         fused = self._store.fused(query_vector, question.text, allowed, TUNING.rrf_k)
@@ -85,7 +85,7 @@ class HybridRetriever(BaseRetriever):
             fused += TUNING.named_weight * self._of(named)
         fused = np.where(allowed, fused, 0.0)
         best = [k for k in np.argsort(-fused, kind="stable")[: top_k or self.top_k] if fused[k] > 0]
-        if (question.about_document or question.about_effect) and best:
+        if (question.about_document or question.clause is not None) and best:
             ends = self._ends(self._document_number[best[0]])
             best = [*ends, *(k for k in best if k not in ends)][: top_k or self.top_k]
         return [Hit(self._chunks[k], float(fused[k])) for k in best]
