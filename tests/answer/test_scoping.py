@@ -60,6 +60,11 @@ def test_an_ambiguous_name_ranks_up_without_excluding(catalog):
     assert scope.within is None and sorted(_named(scope)) == ["长河市", "长河市开发区条例"]
 
 
+def test_a_name_shared_by_documents_asked_of_each_gives_one_scope_each(catalog):
+    scopes = scopes_for("长河那两个文件分别是什么时候写的？", catalog)  # 「长河」 names the report and the 条例
+    assert sorted(s.label for s in scopes) == ["长河市", "长河市开发区条例"] and all(len(s.within) == 1 for s in scopes)
+
+
 def test_no_name_no_scope(catalog):
     (scope,) = scopes_for("开发区建设情况如何？", catalog)
     assert scope.within is None and scope.named == () and scope.label is None and not scope.compares

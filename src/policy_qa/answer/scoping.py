@@ -4,8 +4,8 @@ A document is named when the question uses its name or an alias as a whole word:
 jieba word boundaries (or runs into an administrative suffix: 「某市」 for the alias 「某」), and no longer name
 found in the question covers it. A name stands for the documents called exactly that, else for those having it
 as an alias. A named document is ranked up; the others are excluded only when the naming is unambiguous (the
-name stands for one document). A question that names several documents unambiguously gets one scope per
-document, so a comparison answers for each; one that compares places or documents without naming them
+name stands for one document). A question that names several documents unambiguously, or by a name they share
+while it asks of each (「河南那两个办法分别……」), gets one scope per document, so a comparison answers for each; one that compares places or documents without naming them
 (「两个市……对比一下」「各地」) asks the whole corpus, and its first documents by retrieval rank become its scopes
 (``compared_documents``).
 """
@@ -23,8 +23,11 @@ _ADMIN_SUFFIXES = "省市县区州旗盟"
 # Places or documents compared without their names: 「两个市」「两地」「两份报告」 (two), 「三个区」 (three),
 # 「各市」「几个地方」 (up to ``MAX_COMPARED``).
 _UNNAMED = re.compile(
-    r"(?P<count>[两二三四各几])(?:个|份|家)?(?:市|地|区|县|省|州|城市|地方|地区|文件|报告|材料|文档|开发区|园区)(?!场|点|位|域|方面|法)"
+    r"(?P<count>[两二三四各几])(?:个|份|家|部)?(?:市|地|区|县|省|州|城市|地方|地区|文件|报告|材料|文档|开发区|园区"
+    r"|办法|条例|规定|细则|通知|意见|政策)(?!场|点|位|域|方面|法)"
 )
+# A question that asks of each of several documents (「那两个办法分别是哪年通过的」「两者对比」).
+_EACH = re.compile(r"分别|各自|两者|二者|对比|比较")
 MAX_COMPARED = 4
 
 
@@ -87,7 +90,8 @@ def scopes_for(question: str, catalog: Catalog) -> list[Scope]:
         count = {"两": 2, "二": 2, "三": 3, "四": 4}.get(unnamed.group("count"), MAX_COMPARED) if unnamed else 0
         return [Scope(None, (), compares=count if len(catalog.documents) > 1 else 0)]
     sure = {id(m.document): m.document for m in matches if len(catalog.name_carriers[m.name][1]) == 1}
-    if len(sure) == len(named) and len(named) >= 2:
+    each = len(sure) == len(named) or _UNNAMED.search(question) is not None or _EACH.search(question) is not None
+    if each and 2 <= len(named) <= MAX_COMPARED:
         return [Scope((document,), (document,), document.name) for document in named]
     if len(sure) == 1 and len(named) == 1:
         return [Scope((named[0],), tuple(named))]
