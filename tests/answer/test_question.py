@@ -38,6 +38,7 @@ def test_profile_finds_years_places_and_figure_cue():
         ("改革在哪个方面突破最大？", "other"),
         ("开发区获得了哪些国家级荣誉？", "list"),  # 「国家级」 is a rank, not a country
         ("专项资金用在哪些地方？", "list"),  # what the money is used for, not where
+        ("注销登记要交什么材料？", "list"),  # the documents to file: several items
         ("这个办法啥时候开始实施", "date"),
         ("明年打算签约多少个项目？", "count"),  # 「打算」 says plan, not list
         ("有哪些改革措施？", "list"),
