@@ -134,10 +134,10 @@ class ExtractiveAnswerer:
         return ScopedAnswer(body, citations, decision)
 
     def _focus_holds_kind(self, question: QuestionProfile, best: Evidence) -> bool:
-        """Whether the part of the best sentence an answer would show still holds the figure or date asked for (in
-        the unit asked): the sentence may hold it in an item about something else (「新开工改造城镇老旧小区3011万平方米；
+        """Whether the part of the best sentence an answer would show still holds a figure in the unit the question
+        names: the sentence may hold one only in an item about something else (「新开工改造城镇老旧小区3011万平方米；
         建设100个口袋公园」 for 「改造多少个老旧小区」), which answers nothing."""
-        if not (question.wants_figure or question.asks is Asks.DATE) or answered_by_section(question, best):
+        if not (question.wants_figure and question.unit) or answered_by_section(question, best):
             return True
         body, _ = self.focus(question, best)
         table = best.sentence.context if best.sentence.is_table_row else None
