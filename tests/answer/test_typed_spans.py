@@ -35,6 +35,7 @@ def test_a_date_is_no_amount_and_currencies_are_units():
     assert not holds_answer_kind(Asks.AMOUNT, "当地时间16日，双方签署了协议。")
     assert _texts_in(Asks.DATE, "8月16日签署", None) == ["8月16日"]
     assert holds_answer_kind(Asks.DATE, "合伙企业营业执照的签发之日，为合伙企业的成立日期。")  # a day named by an act
+    assert not holds_answer_kind(Asks.DATE, "向企业登记机关报送上一年度年度报告")  # 「一年度」 is no duration
 
 
 def test_bodies_and_places():
