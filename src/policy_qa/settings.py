@@ -103,11 +103,6 @@ class Tuning:
     heading_weight: float = 0.01
     intent_weight: float = 0.003
     named_weight: float = 0.016
-    # The question's distinctive words in a chunk's document title (a headline, a rule's name), all of them: about
-    # a quarter of a first place. On the news dev half (2026-11-28) 0.002, 0.004 and 0.006 all raise hit@1 from
-    # 0.822 to 0.836 (0.831 at 0.006) with right answers 157, 159 and 158 of 213 (159 without); the small sets'
-    # dev halves are unchanged at 0.004. 0.01 (the heading weight) answers one fewer.
-    title_weight: float = 0.004
     # A word used by more than this share of the chunks says little in a heading (「项目」).
     distinctive_share: float = 0.5
     # Evidence: sentences of this many top chunks are candidates (and ``DEFAULT_TOP_K`` chunks are retrieved). 10,

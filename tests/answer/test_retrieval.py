@@ -46,22 +46,3 @@ def test_named_document_is_ranked_up_without_excluding_others(qa):
 def test_llama_index_retriever_interface(qa):
     nodes = qa._serving.retriever.retrieve("临汾标准化厂房建了多少？")
     assert nodes and nodes[0].node.metadata["section"].startswith("临汾市")
-
-
-
-def test_a_document_whose_title_holds_the_question_words_gets_the_title_credit(tmp_path):
-    from policy_qa.settings import TUNING
-
-    from ..conftest import engine_over
-
-    body = "各单位要加强值班值守，落实应急预案，发现险情及时报告，确保群众安全。\n"
-    qa = engine_over(tmp_path, "甲.txt", f"关于做好今冬明春供暖保障工作的通知\n\n{body}")
-    (tmp_path / "corpus" / "乙.txt").write_text(f"关于做好夏季防汛抗旱工作的通知\n\n{body}", encoding="utf-8")
-    qa.reindex()
-    retriever = qa._serving.retriever
-    rows = list(range(len(qa.catalog.chunks)))
-    credit = retriever._title_bonus(profile_question("供暖保障有什么要求？"), frozenset(), rows)
-    titled = ["供暖" in qa.catalog.document_of(qa.catalog.chunks[k]).name for k in rows]
-    assert all(0 < c <= TUNING.title_weight if t else c == 0 for c, t in zip(credit, titled))
-    hits = _search(qa, "供暖保障有什么要求？")
-    assert "供暖" in qa.catalog.document_of(hits[0].chunk).name

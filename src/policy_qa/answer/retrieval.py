@@ -29,11 +29,6 @@ if TYPE_CHECKING:
     from ..index.store import LoadedIndex
 
 
-# The title credit re-ranks this many times the chunks asked for, the best by fused rank (it is small next to a
-# first place, so a chunk further down could not reach the top with it).
-TITLE_POOL = 5
-
-
 @dataclass(frozen=True)
 class Hit:
     """A retrieved chunk and its fused score."""
@@ -43,8 +38,8 @@ class Hit:
 
 
 class HybridRetriever(BaseRetriever):
-    """Dense + BM25 ranks fused by reciprocal rank, plus credit for question words in the heading path and in the
-    document's title, for agreeing on plan versus result, and for belonging to a document the question names."""
+    """Dense + BM25 ranks fused by reciprocal rank, plus credit for question words in the heading path, for
+    agreeing on plan versus result, and for belonging to a document the question names."""
 
     def __init__(self, loaded: LoadedIndex, embed_model: BaseEmbedding, top_k: int) -> None:
         super().__init__()
@@ -89,9 +84,7 @@ class HybridRetriever(BaseRetriever):
         if named:
             fused += TUNING.named_weight * self._of(named)
         fused = np.where(allowed, fused, 0.0)
-        pool = [int(k) for k in np.argsort(-fused, kind="stable")[: TITLE_POOL * (top_k or self.top_k)] if fused[k] > 0]
-        fused[pool] += self._title_bonus(question, names, pool)
-        best = sorted(pool, key=lambda k: -fused[k])[: top_k or self.top_k]
+        best = [k for k in np.argsort(-fused, kind="stable")[: top_k or self.top_k] if fused[k] > 0]
         if (question.about_document or question.clause is not None) and best:
             ends = self._ends(self._document_number[best[0]])
             best = [*ends, *(k for k in best if k not in ends)][: top_k or self.top_k]
@@ -121,29 +114,14 @@ class HybridRetriever(BaseRetriever):
         """Whether few enough chunks use ``term``: 「项目」 in a heading says little, 「要素保障」 a lot."""
         return self._frequency.count(term) <= TUNING.distinctive_share * self._frequency.size
 
-    def _title_bonus(self, question: QuestionProfile, names: frozenset[str], rows: list[int]) -> np.ndarray:
-        """Credit for the question's distinctive words in the title of the document of each chunk of ``rows``
-        (a news article's headline, a rule's name), weighted like the heading credit (``TUNING.title_weight``)."""
-        terms = self._heading_terms(question, names)
-        total = sum(map(len, terms))
-        if not total:
-            return np.zeros(len(rows))
-        names_of = [self._catalog.documents[self._document_number[k]].name for k in rows]
-        return TUNING.title_weight * np.array([sum(len(t) for t in terms if t in name) / total for name in names_of])
-
-    def _heading_terms(self, question: QuestionProfile, names: frozenset[str]) -> list[str]:
-        """The question's distinctive words of two characters or more and its years, less the document names it
-        uses (scoping deals with them)."""
+    def _heading_bonus(self, question: QuestionProfile, names: frozenset[str]) -> np.ndarray:
+        """Credit for distinctive question words in a chunk's headings below the document (a topic, a year) and
+        for agreeing with the question on plan versus result. The document itself is matched by scoping."""
         terms = [
             t for t in content_terms(question.text)
             if len(t) >= 2 and not any(t in name for name in names) and self._distinctive(t)
         ]
-        return terms + list(question.years)
-
-    def _heading_bonus(self, question: QuestionProfile, names: frozenset[str]) -> np.ndarray:
-        """Credit for distinctive question words in a chunk's headings below the document (a topic, a year) and
-        for agreeing with the question on plan versus result. The document itself is matched by scoping."""
-        terms = self._heading_terms(question, names)
+        terms += list(question.years)
         total = sum(map(len, terms))
         bonus = np.zeros(len(self._headings))
         for k, headings in enumerate(self._headings):
