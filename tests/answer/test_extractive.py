@@ -276,25 +276,29 @@ def test_a_figure_of_each_of_two_years_comes_from_each_year_and_says_which(tmp_p
     assert "2024年工作回顾" in answer.text and "2025年主要目标" in answer.text  # each figure with its part
 
 
+def _report_with(tmp_path, old: str, new: str):
+    """The engine over the work report with ``old`` replaced by ``new``."""
+    return engine_over(tmp_path, "报告.txt", WORK_REPORT.replace(old, new, 1))
+
+
 def test_a_report_says_who_gave_it_when_and_at_which_meeting_from_its_title_block(tmp_path):
-    report = WORK_REPORT.replace(
+    qa = _report_with(
+        tmp_path,
         "2025年某市政府工作报告\n\n",
         "2025年某市政府工作报告\n\n——2025年1月10日在某市第十六届人民代表大会第四次会议上\n市长 王建国\n\n各位代表：\n\n"
         "现在，我代表市人民政府，向大会报告工作，请予审议。\n\n",
-        1,
     )
-    qa = engine_over(tmp_path, "报告.txt", report)
     assert qa.ask("报告是谁作的？").text.split("[1]")[0].endswith("王建国")  # the speaker, before 「我代表市人民政府」
     assert "第四次会议" in qa.ask("报告在哪次会议上作的？").text  # which meeting: an event, not a place
     assert "2025年1月10日" in qa.ask("报告是哪天作的？").text
 
 
 def test_a_figure_in_another_unit_than_asked_is_no_answer(tmp_path):
-    report = WORK_REPORT.replace(
+    qa = _report_with(
+        tmp_path,
         "安排市级重点项目300个。",
         "安排市级重点项目300个。办好十件民生实事，包括：新开工改造城镇老旧小区300万平方米；建设口袋公园50个；"
         "实施困难家庭无障碍改造2000户。",
     )
-    qa = engine_over(tmp_path, "报告.txt", report)
     assert "300万平方米" in qa.ask("今年改造老旧小区多少平方米？").text
     assert qa.ask("今年计划改造多少个老旧小区？").refused  # the sentence counts 户 of another item, not 个 of this one

@@ -197,14 +197,15 @@ class ExtractiveAnswerer:
         document = self._catalog.document_of(best.chunk)
         if act is None or document.header.date is None:
             return None
-        return next(
-            (
-                s for s in self._catalog.sentences
-                if s.file == document.file and len(s.section.heading_path) == 1 and document.header.date in s.text
-                and act.group(1) in s.text
-            ),
-            None,
-        )
+        sentences, row = self._catalog.sentences, self._catalog.sentence_row(best.sentence)
+        while row > 0 and sentences[row - 1].file == document.file and sentences[row - 1].start >= document.start:
+            row -= 1  # back to the document's first sentence: its title block comes first
+        for sentence in sentences[row:]:
+            if sentence.file != document.file or len(sentence.section.heading_path) > 1:
+                return None
+            if document.header.date in sentence.text and act.group(1) in sentence.text:
+                return sentence
+        return None
 
     def _asks_more(self, question: QuestionProfile, chosen: list[Evidence], other: Evidence) -> bool:
         """Whether ``other`` answers a part of a question for several figures that the ``chosen`` sentences do not:

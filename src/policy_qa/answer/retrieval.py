@@ -76,8 +76,8 @@ class HybridRetriever(BaseRetriever):
     ) -> list[Hit]:
         """The best ``top_k`` chunks for ``question``: only from ``within`` when given; chunks of ``named``
         documents ranked up; a question about the document itself or a clause a rule states of itself (when it
-        takes effect, what for) gets the first and last chunk of the best hit's document first. ``names``: the document names the question uses (scoping
-        deals with them, so they are no topic words)."""
+        takes effect, what for) gets the first and last chunk of the best hit's document first. ``names``: the
+        document names the question uses (scoping deals with them, so they are no topic words)."""
         allowed = self._of(within) if within else np.ones(len(self._chunks), dtype=bool)
         fused = self._store.fused(query_vector, question.text, allowed, TUNING.rrf_k)
         fused += self._heading_bonus(question, names)

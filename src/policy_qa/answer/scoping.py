@@ -5,9 +5,9 @@ jieba word boundaries (or runs into an administrative suffix: 「某市」 for t
 found in the question covers it. A name stands for the documents called exactly that, else for those having it
 as an alias. A named document is ranked up; the others are excluded only when the naming is unambiguous (the
 name stands for one document). A question that names several documents unambiguously, or by a name they share
-while it asks of each (「河南那两个办法分别……」), gets one scope per document, so a comparison answers for each; one that compares places or documents without naming them
-(「两个市……对比一下」「各地」) asks the whole corpus, and its first documents by retrieval rank become its scopes
-(``compared_documents``).
+while it asks of each (「河南那两个办法分别……」), gets one scope per document, so a comparison answers for each;
+one that compares places or documents without naming them (「两个市……对比一下」「各地」) asks the whole corpus,
+and its first documents by retrieval rank become its scopes (``compared_documents``).
 """
 
 from __future__ import annotations
