@@ -369,13 +369,17 @@ def _section_first(question: QuestionProfile, ranked: tuple[Evidence, ...]) -> t
     if question.asks is Asks.CONDITION:
         said = [(level, k) for k, e in enumerate(ranked) if (level := _names_conditions(question, e.sentence)) is not None]
         if said:
-            about = ranked[min(said)[1]]
-            return (about, *(e for e in ranked if e is not about))
+            return _promoted(ranked, ranked[min(said)[1]])
     if ranked and not answered_by_section(question, ranked[0]):
         about = next((e for e in ranked if answered_by_section(question, e)), None)
         if about is not None and ranked[0].score - about.score <= TUNING.kind_margin:
-            return (about, *(e for e in ranked if e is not about))
+            return _promoted(ranked, about)
     return ranked
+
+
+def _promoted(ranked: tuple[Evidence, ...] | list[Evidence], first: Evidence | None) -> tuple[Evidence, ...]:
+    """``ranked`` with ``first`` moved to the front (unchanged when ``first`` is None)."""
+    return tuple(ranked) if first is None else (first, *(e for e in ranked if e is not first))
 
 
 def _kind_first(ranked: list[Evidence]) -> tuple[Evidence, ...]:
@@ -385,8 +389,7 @@ def _kind_first(ranked: list[Evidence]) -> tuple[Evidence, ...]:
     if ranked and (not ranked[0].holds_kind or ranked[0].missing):
         holding = next((e for e in ranked if e.holds_kind and not e.missing), None)
         if holding is not None and ranked[0].score - holding.score <= TUNING.kind_margin:
-            ranked.remove(holding)
-            ranked.insert(0, holding)
+            return _promoted(ranked, holding)
     return tuple(ranked)
 
 
@@ -419,12 +422,10 @@ def _document_first(question: QuestionProfile, ranked: tuple[Evidence, ...]) -> 
     title, not by 「我代表市人民政府，向大会报告工作」. A question for a clause a rule states of itself (when it takes
     effect, what for) gets the best sentence that states it first (``CLAUSES``)."""
     if question.clause is not None:
-        line = next((e for e in ranked if CLAUSES[question.clause].search(e.text)), None)
-        return ranked if line is None else (line, *(e for e in ranked if e is not line))
+        return _promoted(ranked, next((e for e in ranked if CLAUSES[question.clause].search(e.text)), None))
     if not question.about_document or not ranked or _describes_document(ranked[0].sentence):
         return ranked
-    line = next((e for e in ranked if _describes_document(e.sentence) and e.holds_kind), None)
-    return ranked if line is None else (line, *(e for e in ranked if e is not line))
+    return _promoted(ranked, next((e for e in ranked if _describes_document(e.sentence) and e.holds_kind), None))
 
 
 def _prose_first(ranked: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
@@ -443,9 +444,7 @@ def _prose_first(ranked: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
         ),
         None,
     )
-    if prose is None:
-        return ranked
-    return (prose, *(e for e in ranked if e is not prose))
+    return _promoted(ranked, prose)
 
 
 def _heading_share(question: QuestionProfile, chunk: Chunk, weights: dict[str, float]) -> float:
