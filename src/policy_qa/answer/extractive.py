@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..index.catalog import Catalog, Sentence
 from ..schema import Chunk, Citation, Drafted, Span
-from ..text.figures import UNITS, find_figures, numbers_of
+from ..text.figures import find_figures, numbers_of
 from ..text.headings import BIG_NUMERAL, TABLE_CAPTION
 from ..text.repair import ITEM_MARKER
 from ..text.sentences import HAN, split_clauses
@@ -30,7 +30,7 @@ from ..text.tokens import char_bigrams, years
 from .answerability import Decision, decide
 from .evidence import Evidence, ScopeEvidence, TermWeights, answered_by_section, answered_part
 from .question import Asks, Clause, QuestionProfile, intent_of
-from .typed_spans import CAP, answer_spans
+from .typed_spans import CAP, answer_spans, bracketed_unit, is_unit
 
 REFUSAL = "资料中没有提及"
 # A second sentence of the best one's section joins the answer when its score is within ``SECOND_SENTENCE_MARGIN``
@@ -69,10 +69,10 @@ _BASE_CLAUSE = re.compile(r"基础上[，,]?$")
 _HAN = re.compile(f"[{HAN}]")
 # A rule that takes effect on the day it is issued, and the act (「本办法自发布之日起施行」).
 _FROM_ISSUE = re.compile(r"自(发布|印发|公布|颁布)之日起")
-# A table's column whose cells name the unit of the row's figures (「单位 万吨」), a column's name that brackets its
-# cells' unit (「绝对额（万元）」), and a cell that is a bare number.
+# A table's column whose cells name the unit of the row's figures (「单位 万吨」), a column's name that ends in
+# brackets (「比上年增长（%）」: its own unit, or none to take), and a cell that is a bare number.
 _UNIT_COLUMNS = frozenset({"单位", "计量单位"})
-_BRACKETED_UNIT = re.compile(r"(?P<name>.+?)[（(](?P<unit>[^（）()]{1,6})[)）]")
+_BRACKETED_END = re.compile(r".[（(][^（）()]{1,6}[)）]$")
 _BARE_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 # A chapter's heading (「第三章 政务服务」) and an article's label (「第六十六条」), with the numeral.
 _CHAPTER = re.compile(rf"^第({BIG_NUMERAL})章")
@@ -528,11 +528,11 @@ def _cell(column: str, value: str, unit: str | None) -> str:
     """A table's cell under its column's name, a bare number with the unit its column's name brackets
     (「比上年增长（%）」 and 「3.4」 → 「比上年增长3.4%」) or the row's unit column names (「产量」 and 「1022.88」 with
     「单位 万吨」 → 「产量1022.88万吨」)."""
-    named = _BRACKETED_UNIT.fullmatch(column)
+    named = bracketed_unit(column)
     if _BARE_NUMBER.fullmatch(value):
-        if named and named.group("unit").lstrip("万亿千百") in UNITS:
-            return f"{named.group('name')}{value}{named.group('unit')}"
-        if unit and unit.lstrip("万亿千百") in UNITS and not named:
+        if named:
+            return f"{named[0]}{value}{named[1]}"
+        if unit and is_unit(unit) and not _BRACKETED_END.search(column):
             return f"{column}{value}{unit}"
     return f"{column} {value}"
 

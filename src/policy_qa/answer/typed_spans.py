@@ -146,11 +146,25 @@ def answer_spans(
     return []
 
 
+def is_unit(word: str) -> bool:
+    """Whether ``word`` is a unit, with or without a scale (「万吨」「亿元」「%」)."""
+    return word.lstrip("万亿千百") in UNITS
+
+
+def bracketed_unit(column: str) -> tuple[str, str] | None:
+    """A table column's name and the unit it ends with in brackets (「绝对额（万元）」 → 「绝对额」「万元」); None when it
+    brackets no unit."""
+    found = next((m for m in _BRACKETED.finditer(column) if m.end() == len(column)), None)
+    if found is None or found.start() == 0 or not is_unit(found.group(1)):
+        return None
+    return column[: found.start()], found.group(1)
+
+
 def _header_units(table: str) -> set[str]:
     """The units a table's headers and caption name: in brackets (「绝对额（万元）」) or as a cell (「单位 万吨」)."""
     bracketed = {m.group(1) for m in _BRACKETED.finditer(table)}
-    cells = {cell for cell in table.split() if cell.lstrip("万亿千百") in UNITS}
-    return {u for u in bracketed | cells if u.lstrip("万亿千百") in UNITS}
+    cells = {cell for cell in table.split() if is_unit(cell)}
+    return {u for u in bracketed | cells if is_unit(u)}
 
 
 def subject_words(terms: tuple[str, ...], text: str) -> tuple[str, ...]:
