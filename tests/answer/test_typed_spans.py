@@ -24,6 +24,13 @@ def test_dates_and_periods(text, expected):
     assert any(expected in found for found in _texts(Asks.DATE, text))
 
 
+def test_a_date_keeps_the_hour_it_names():
+    assert _texts(Asks.DATE, "水利部于7月28日12时启动洪水防御Ⅲ级应急响应。") == ["7月28日12时"]
+    assert _texts(Asks.DATE, "申报截止时间为2024年3月31日17:00，逾期不予受理。") == ["2024年3月31日17:00"]
+    assert _texts(Asks.DATE, "探测器于11日2时10分发射。") == ["11日2时10分"]
+    assert _texts(Asks.DATE, "7月28日，国家防总召开会商会。") == ["7月28日"]
+
+
 def test_figures_with_units_first_years_excluded():
     assert _texts(Asks.AMOUNT, "2023年建成厂房37.9万平方米，已使用29.9万平方米。") == ["37.9万平方米", "29.9万平方米"]
     assert _texts(Asks.COUNT, "县市区主官两月一次外出招商") == ["两月", "一次"]
