@@ -12,6 +12,7 @@ from policy_qa.answer.evidence import (
 )
 from policy_qa.answer.question import Asks, profile_question, stated_intent
 from policy_qa.settings import TUNING
+from policy_qa.text.tokens import days
 
 from ..conftest import engine_over
 
@@ -159,3 +160,15 @@ def test_a_word_most_of_the_corpus_uses_binds_no_figure(tmp_path):
     # 「开发区」 scopes the whole sentence, not only its first figure: the 亩 figure answers
     _, (scope,) = qa.evidence("开发区去年供地多少亩")
     assert "4101.2亩" in scope.best.text and scope.best.holds_kind
+
+
+def test_a_day_the_question_names_is_one_of_its_words(tmp_path):
+    qa = engine_over(
+        tmp_path,
+        "汛情通报.txt",
+        "汛情通报\n受前期降雨影响，海河流域子牙河、永定河、大清河曾相继发生编号洪水，水利部启动应急响应。\n"
+        "8月3日，流域各大河系上游骨干河道水位正平稳回落。\n",
+    )
+    _, (scope,) = qa.evidence("截至8月3日，海河流域中大清河的水位如何？")
+    assert "8月3日" in scope.best.text
+    assert days("截至2023年8月3日，7月 23 号的周末") == ["8月3日", "7月23日"]

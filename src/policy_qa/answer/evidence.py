@@ -25,7 +25,7 @@ from ..settings import TUNING
 from ..text.abbreviations import forms_in, spellings
 from ..text.figures import numbers_of
 from ..text.repair import BYLINE
-from ..text.tokens import char_bigrams, is_naming_word, segment, years
+from ..text.tokens import char_bigrams, days, is_naming_word, segment, years
 from .question import Asks, Clause, QuestionProfile, intent_of, stated_intent
 from .retrieval import Hit
 from .typed_spans import holds_answer_kind, is_signature_line, subject_words
@@ -161,7 +161,7 @@ class EvidenceFinder:
 
         ``document_names``: the names of documents the question uses, which scoping has dealt with: the evidence
         need not repeat them (a comparison's scope holds one of the two cities it names)."""
-        terms = [t for t in question.terms if not t.isdigit()]
+        terms = [t for t in question.terms if not t.isdigit()] + days(question.text)  # 「截至8月3日」 is a word too
         weights = {term: self.weight(term) for term in terms}
         total = sum(weights.values()) or 1.0
         question_bigrams = char_bigrams(question.text)

@@ -29,6 +29,7 @@ _NOT_PLACE_START = tuple("全本该我各此其外两省市县区")
 _NOT_PLACE_END = ("开发区", "经开区", "高新区", "示范区", "园区", "功能区", "合作区", "试验区", "集聚区", "保税区")
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 
 
 @lru_cache(maxsize=1)
@@ -118,6 +119,11 @@ def is_proper_name(word: str) -> bool:
 def years(text: str) -> list[str]:
     """Four-digit years written as 「2023年」 / 「2023 年」, in order of appearance."""
     return list(dict.fromkeys(match.group(1) for match in _YEAR.finditer(text)))
+
+
+def days(text: str) -> list[str]:
+    """Days written with their month, as 「8月3日」 (spaces dropped, 「号」 read as 「日」), in order of appearance."""
+    return list(dict.fromkeys(f"{month}月{day}日" for month, day in _DAY.findall(text)))
 
 
 def char_bigrams(text: str) -> set[str]:
