@@ -7,6 +7,7 @@ def test_each_form_gives_the_others():
     assert spellings("GDP")[0] == "地区生产总值" and spellings("gdp") == spellings("GDP")
     assert "规上" in spellings("规模以上") and spellings("厂房") == ()
     assert spellings("台胞") == ("台湾同胞",) and "民企" in spellings("民营企业")  # how people say a policy's terms
+    assert spellings("平米") == ("平方米",) and "医疗保险" in spellings("医保") and spellings("两口子") == ("夫妻",)
 
 
 def test_forms_in_a_question_longest_first_none_inside_another():

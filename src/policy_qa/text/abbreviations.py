@@ -35,6 +35,14 @@ _GROUPS: tuple[tuple[str, ...], ...] = (
     ("市监", "市场监管", "市场监督管理"),
     ("政采", "政府采购"),
     ("知产", "知识产权"),
+    ("医保", "医疗保险", "医疗保障"),
+    ("公积金", "住房公积金"),
+    ("公租房", "公共租赁住房"),
+    ("低保", "最低生活保障"),
+    ("户口", "户籍"),
+    # spoken forms of everyday words
+    ("平米", "平方米"),
+    ("两口子", "夫妻"),
 )
 _OTHERS = {term: tuple(t for t in group if t != term) for group in _GROUPS for term in group}
 
