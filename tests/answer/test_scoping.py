@@ -60,6 +60,16 @@ def test_an_ambiguous_name_ranks_up_without_excluding(catalog):
     assert scope.within is None and sorted(_named(scope)) == ["长河市", "长河市开发区条例"]
 
 
+def test_a_place_another_documents_name_says_elsewhere_ranks_up_without_excluding(tmp_path):
+    # 「天河」 is the place the 办法's title starts with (its alias) and is also said inside the 公告's title
+    (tmp_path / "办法.md").write_text("# 广州市天河区支持青年创业办法\n\n第一条 符合条件的青年可申请住房补贴。\n", encoding="utf-8")
+    (tmp_path / "公告.md").write_text("# 关于受理天河区人才公寓申请的公告\n\n本批次人才公寓共66套。\n", encoding="utf-8")
+    catalog = Catalog(read_corpus(tmp_path)[0])
+    (scope,) = scopes_for("天河人才公寓一共有多少套？", catalog)
+    assert scope.within is None
+    assert sorted(_named(scope)) == ["关于受理天河区人才公寓申请的公告", "广州市天河区支持青年创业办法"]
+
+
 def test_a_name_shared_by_documents_asked_of_each_gives_one_scope_each(catalog):
     scopes = scopes_for("长河那两个文件分别是什么时候写的？", catalog)  # 「长河」 names the report and the 条例
     assert sorted(s.label for s in scopes) == ["长河市", "长河市开发区条例"] and all(len(s.within) == 1 for s in scopes)

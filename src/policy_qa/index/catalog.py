@@ -165,13 +165,24 @@ class Catalog:
     @cached_property
     def name_carriers(self) -> dict[str, tuple[int, tuple[Document, ...]]]:
         """Every document name and alias of two characters or more, with its place in that order and the
-        documents it stands for: those called exactly that, else those having it as an alias."""
+        documents it stands for: those called exactly that, else those having it as an alias and those whose name
+        says it elsewhere (「天河」, the place 「广州市天河区……办法」 starts with, is also in 「关于受理天河区……的公告」:
+        it names neither alone)."""
         exact: dict[str, list[Document]] = {}
         aliased: dict[str, list[Document]] = {}
         for document in self.documents:
             exact.setdefault(document.name, []).append(document)
             for alias in document.aliases:
                 aliased.setdefault(alias, []).append(document)
+        lengths = sorted({len(alias) for alias in aliased})
+        carrying = {alias: {id(d) for d in documents} for alias, documents in aliased.items()}
+        for document in self.documents:  # every piece of each name that is an alias (a lookup, not a scan)
+            name = document.name
+            for start in range(len(name)):
+                for piece in (name[start : start + n] for n in lengths if start + n <= len(name)):
+                    if piece in carrying and id(document) not in carrying[piece]:
+                        carrying[piece].add(id(document))
+                        aliased[piece].append(document)
         names = dict.fromkeys(name for d in self.documents for name in (d.name, *d.aliases) if len(name) >= 2)
         return {name: (k, tuple(exact.get(name) or aliased[name])) for k, name in enumerate(names)}
 
