@@ -49,6 +49,10 @@ def test_profile_finds_years_places_and_figure_cue():
         ("有没有设立专项资金？", "yes_no"),
         ("为什么要开展执法检查？", "reason"),
         ("中国女足是通过什么方式进球的？", "other"),
+        ("人才公寓咨询电话是多少？", "contact"),  # a phone number, not a figure
+        ("想问分配的事打什么电话？", "contact"),
+        ("有问题找谁咨询？", "contact"),  # a way to get in touch, not a body
+        ("城镇和农村每百户移动电话哪个多", "other"),  # 「移动电话」 is a product
     ],
 )
 def test_what_a_question_asks_for(question, asks):

@@ -31,6 +31,22 @@ def test_a_date_keeps_the_hour_it_names():
     assert _texts(Asks.DATE, "7月28日，国家防总召开会商会。") == ["7月28日"]
 
 
+def test_a_change_is_a_rate_or_a_figure_said_as_a_change():
+    assert not holds_answer_kind(Asks.RATE, "个人缴费标准为每人413元，财政补助标准为每人956元。")  # levels, no change
+    assert _texts(Asks.RATE, "个人缴费标准比上年提高20元。") == ["20元"]
+    said = "去年贸易总额为1110亿英镑(约合1.13万亿元人民币)，与2021年相比增长了18.3%。"
+    assert _texts(Asks.RATE, said) == ["18.3%"] and holds_answer_kind(Asks.RATE, said, None, ("贸易总额",))
+    revenue = "搜狐公司第二季度收入为1.52亿美元（约合人民币10.93亿元），较2022年同期下降22%。"
+    assert holds_answer_kind(Asks.RATE, revenue, None, ("搜狐公司",))  # the rate continues the figure before it
+
+
+def test_contacts_are_phone_numbers_hotlines_and_addresses():
+    assert _texts(Asks.CONTACT, "或致电400-893-9111、400-790-1999咨询") == ["400-893-9111", "400-790-1999"]
+    assert _texts(Asks.CONTACT, "联系电话：020-38622165，邮箱：thrc@163.com") == ["020-38622165", "thrc@163.com"]
+    assert _texts(Asks.CONTACT, "可拨打12345热线或(020)87654321转8001") == ["12345", "(020)87654321转8001"]
+    assert _texts(Asks.CONTACT, "资金1000万元，惠及12345人，2025年3月28日上午10时开始。") == []
+
+
 def test_figures_with_units_first_years_excluded():
     assert _texts(Asks.AMOUNT, "2023年建成厂房37.9万平方米，已使用29.9万平方米。") == ["37.9万平方米", "29.9万平方米"]
     assert _texts(Asks.COUNT, "县市区主官两月一次外出招商") == ["两月", "一次"]

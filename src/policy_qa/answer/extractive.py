@@ -310,9 +310,9 @@ class ExtractiveAnswerer:
 
     def whole_article(self, question: QuestionProfile, evidence: Evidence) -> list[Sentence]:
         """The sentences of the article ``evidence`` belongs to, when a rule's article is the answer: the question
-        asks for no figure, date or place, and the article is at most ``LIST_CHARS`` long (「政府违约了企业怎么办」
+        asks for no figure, date, place or phone number, and the article is at most ``LIST_CHARS`` long (「政府违约了企业怎么办」
         gets the whole of 「第二十六条」, its duty and its compensation); none otherwise."""
-        if evidence.sentence.section.article is None or question.wants_figure or question.asks in (Asks.DATE, Asks.PLACE):
+        if evidence.sentence.section.article is None or question.wants_figure or question.asks in (Asks.DATE, Asks.PLACE, Asks.CONTACT):
             return []
         sentences = [s for s in self._catalog.section_sentences(evidence.sentence) if not s.is_heading]
         if len(sentences) < 2 or sum(len(s.text) for s in sentences) > LIST_CHARS:

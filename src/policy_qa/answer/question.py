@@ -44,6 +44,7 @@ class Asks(str, Enum):
     PLACE = "place"          # 在哪里 / 哪个国家：a place
     LIST = "list"            # 哪些 / 有什么措施：several items
     CONDITION = "condition"  # 条件 / 哪些企业可以申请：who or what qualifies
+    CONTACT = "contact"      # 咨询电话 / 联系方式 / 找谁咨询：a phone number, hotline or e-mail
     YES_NO = "yes_no"        # 是否 / 有没有
     REASON = "reason"        # 为什么 / 目的
     OTHER = "other"          # what / how: a phrase
@@ -59,6 +60,12 @@ class Asks(str, Enum):
 _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
     (Asks.CONDITION, re.compile(r"条件|资格|门槛|适用(?:范围|对象|于哪|于什么)|对(?:谁|哪些\S{0,4})适用|符合.{0,6}(?:要求|标准)|哪些(?:企业|单位|人员?|情形|情况).{0,8}(?:可以|能够?|应当|需要|才能)|什么情况下|什么样的.{0,6}(?:可以|能)")),
     (Asks.REASON, re.compile(r"为什么|为何|原因|目的|为了什么|意义在于|初衷")),
+    # how to get in touch (「咨询电话是多少」「打什么电话」「找谁咨询」「联系方式」): a number or address, not a figure or body
+    # (「移动电话」 is a product, no contact)
+    (Asks.CONTACT, re.compile(
+        r"(?:咨询|联系|服务|举报|投诉|办公|值班|报名)电话|电话(?:号码?|是多少|多少)|打(?:什么|哪个|啥)电话|热线|联系方式|联系人"
+        r"|联络方式|邮箱|电子邮件|传真|(?:找|问|向)谁(?:咨询|联系|打听|反映)|怎么联系|咨询方式"
+    )),
     (Asks.DATE, re.compile(r"什么时候|啥时候?|何时|哪一?天|哪一?年|哪个月|几月|几号|几日|哪个季度|日期|什么时间|多长时间|多久|多少年|多少天|期限|截止|起施行|生效|施行|实施时间")),
     (Asks.RATE, re.compile(r"增长了?多少|增速|增幅|降幅|增长率|比重|占比|比例|百分之|[上下]降了?多少|提高了?多少|率[^，,；;？?。]{0,6}?多少|率(?:有)?多[高大]|涨了?多少|跌了?多少")),
     (Asks.WHO, re.compile(r"谁|哪位|哪个(?:部门|单位|机构|机关|企业|公司|组织|团队|人)|哪家|哪些(?:部门|单位|机构|机关)|由(?:哪|什么)|负责(?:部门|单位)|主管部门|牵头")),
@@ -89,7 +96,8 @@ _RATE_NAMED = re.compile(r"增速|增幅|降幅|增长率|下降率|比重|占�
 # them, so they are no topic words.
 _KIND_WORDS = frozenset(
     "措施 具体措施 举措 做法 新做法 安排 打算 准备 将要 情况 具体情况 内容 具体内容 具体 方面 相关 有关 关于 主要 啥 事情 "
-    "对比 比较 比一比 一下 各是 各自 分别 两个 两地 两市 目的 原因 初衷 怎么回事 意思 什么意思 含义 截止 期限".split()
+    "对比 比较 比一比 一下 各是 各自 分别 两个 两地 两市 目的 原因 初衷 怎么回事 意思 什么意思 含义 截止 期限 "
+    "电话 咨询电话 联系电话 热线 联系方式 邮箱".split()
 )
 # A question about the document itself: who wrote or issued it, when, at which meeting, its number (「这份材料是
 # 哪个单位写的」「报告是哪一天在哪个会议上作的」「文号是多少」). Its head and tail (title block, byline, signature) say.

@@ -1,4 +1,5 @@
-"""Spans of text that can answer a kind of question: a date or period, a figure, a person or body, a place.
+"""Spans of text that can answer a kind of question: a date or period, a figure, a person or body, a place, a
+phone number or address.
 
 ``answer_spans(asks, text)`` finds them; an answer to a date question must keep its date, a who-question its
 body. Kinds without a recognisable span (lists, reasons, a generic what) have none: their answer is the clauses
@@ -50,12 +51,15 @@ CAP = r"(?:单个|每)[^，,；;。]{0,8}?(?:不超过|不高于|最高|最多)|
 # A figure's lead that only continues the figure before it (「、增长5.7%」「，比上年下降3.4%」「，其中……」「项目127个，
 # 总投资531.55亿元」): the figure is the same subject's.
 _CONTINUES = re.compile(
-    r"[、，,；\s（()）和及与]*(?:[至到~～\-－—]|(?:比|较)(?:上年|去年|年初|上月|同期|上季度?)?|同比|环比|增长|下降|增加|减少|提高|降低|上涨|下跌|"
+    r"[、，,；\s（()）和及与]*(?:[至到~～\-－—]|(?:比|较)(?:上年|去年|年初|上月|同期|上季度?)?|(?:\d{4}年)?(?:同期)?相比|同比|环比|增长|下降|增加|减少|提高|降低|上涨|下跌|"
     rf"回落|增|降|占|其中|年均|分别|达到?|为|合计|累计|共计?|约|超过?|突破|绝对额|总(?:投资|金额|额|面积|产值|规模)|投资额|金额|{CAP})"
 )
 # A rule's sentence that opens by naming whom or what it is for (「对企业在境外租赁公共海外仓，按照实际租金的30%给予补助，
 # 单个企业每年补助不超过100万元」): every figure of the sentence is said of it.
 _FOR_WHOM = re.compile(r"^(?:第[^\s，,]{1,8}条\s*)?(?:对于?|凡)[^，,；;。]+")
+# A figure said as a change when one of these stands at most ``_CHANGE_REACH`` characters before it.
+_CHANGED = re.compile(r"增长|下降|增加|减少|提高|降低|上涨|下跌|上升|回落|提升|扩大|缩小|增|降|涨|跌|减")
+_CHANGE_REACH = 8
 # Words of change: they say how a figure moved, not whose it is.
 _CHANGE_WORDS = re.compile(r"增长|下降|增加|减少|提高|降低|上涨|下跌|同比|比上年|新增|累计|达到|完成|实现")
 # A figure's lead starts after a clause break; a label's colon is none (「实际使用外资：4870万美元」).
@@ -64,6 +68,16 @@ _CLAUSE_END = "，,；;。！？!?\n"
 _BRACKETED = re.compile(r"[（(]([^（）()]{1,8})[）)]")
 # A region said by its extent, as rules say where they apply: 「本省行政区域内」「全市范围内」「辖区」.
 _REGION = re.compile(r"(?:本|全|该)?[省市县区州镇乡]?(?:行政区域|辖区|境内|区域内|范围内)")
+# A way to get in touch: a phone number with or without its area code and extension (「020-38622165」
+# 「(020)12345678转8001」, a digit more or less forgiven after the area code), a 400/800 line, a mobile number, a
+# five-digit public hotline (「12345」「12333」), an e-mail address.
+_CONTACT = re.compile(
+    r"(?<![\d.])(?:[(（]?0\d{2,3}[)）]?[-－—\s]?\d{7,9}|\d{7,8})(?:[-－—转]\d{1,5})?(?![\d.])"
+    r"|(?<!\d)[48]00[-－—\s]?\d{3}[-－—\s]?\d{4}(?!\d)"
+    r"|(?<!\d)1[3-9]\d{9}(?!\d)"
+    r"|(?<![\d.])12\d{3}(?=[热服咨查（(、，,。；;）)\s]|$)"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+)
 _PERSON_TAGS = ("nr", "nt")
 _PLACE_TAGS = ("ns",)
 
@@ -129,6 +143,9 @@ def answer_spans(
             return sorted(counts + [Span(m.start(), m.end()) for m in spoken], key=lambda s: s.start)
         if asks is Asks.AMOUNT and not changes:  # 「总额多少」 asks for an amount, never a rate (「增长13.8%」)
             figures = [f for f in figures if f.unit not in _RATE_UNITS]
+        if asks is Asks.RATE and table is None:  # 「涨了多少」: a change, in % or said as one (「比上年增加25元」), not a level
+            figures = [f for f in figures if f.unit in _RATE_UNITS or _CHANGED.search(text, max(0, f.start - _CHANGE_REACH), f.start)]
+            spoken = [m for m in spoken if m.group()[-1] in "倍成"]
         measured = [Span(f.start, f.end) for f in figures if f.unit or f.scale]
         quantities = [Span(m.start(), m.end()) for m in spoken]
         return sorted(measured + quantities, key=lambda s: s.start) or [Span(f.start, f.end) for f in figures]
@@ -142,6 +159,8 @@ def answer_spans(
         people = [s for s in _pos_spans(words, _PERSON_TAGS) if dictionary_frequency(text[s.start : s.end]) < COMMON_WORD_FREQUENCY]
         spans = _body_spans(text, words) + people
         return sorted(spans, key=lambda s: s.start)
+    if asks is Asks.CONTACT:
+        return [Span(m.start(), m.end()) for m in _CONTACT.finditer(text)]
     if asks is Asks.PLACE:
         spans = _pos_spans(_tagged(text), _PLACE_TAGS) + [Span(m.start(), m.end()) for m in _REGION.finditer(text)]
         return sorted(spans, key=lambda s: s.start)
@@ -186,7 +205,7 @@ def bound_spans(text: str, spans: list[Span], subject: tuple[str, ...]) -> list[
     opening = _FOR_WHOM.match(text)
     if opening and any(word in opening.group() for word in subject):
         return spans
-    marks = sorted({(f.start, f.end) for f in find_figures(text)} | {(s.start, s.end) for s in spans})
+    marks = sorted({(f.start, f.end) for f in find_figures(text) if not f.is_year} | {(s.start, s.end) for s in spans})
 
     def bound(position: int, depth: int = 0) -> bool:
         start, end = marks[position]
@@ -218,6 +237,6 @@ def holds_answer_kind(
     ``subject`` word (``bound_spans``); kinds without a span always hold."""
     if asks.figure:
         return bool(bound_spans(text, answer_spans(asks, text, unit, table, changes), subject))
-    if asks in (Asks.DATE, Asks.WHO, Asks.PLACE):
+    if asks in (Asks.DATE, Asks.WHO, Asks.PLACE, Asks.CONTACT):
         return bool(answer_spans(asks, text, unit))
     return True
