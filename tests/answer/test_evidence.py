@@ -8,6 +8,7 @@ from policy_qa.answer.evidence import (
     TermWeights,
     _kind_first,
     _prose_first,
+    _says,
     _tiling,
 )
 from policy_qa.answer.question import Asks, profile_question, stated_intent
@@ -172,3 +173,18 @@ def test_a_day_the_question_names_is_one_of_its_words(tmp_path):
     _, (scope,) = qa.evidence("截至8月3日，海河流域中大清河的水位如何？")
     assert "8月3日" in scope.best.text
     assert days("截至2023年8月3日，7月 23 号的周末") == ["8月3日", "7月23日"]
+
+
+def test_a_word_jieba_guessed_across_a_boundary_is_cut_as_the_corpus_writes(tmp_path):
+    qa = engine_over(
+        tmp_path,
+        "公租房分配通告.txt",
+        "公租房分配通告\n公租房常态分配按季度开展，系统根据申请时间的先后顺序依次摇号。\n"
+        "申请家庭如需了解本次公共租赁住房分配的相关情况，可前往服务窗口咨询，或致电400-893-9111咨询。\n",
+    )
+    asked = profile_question("想问公租房分配的事打什么电话？")
+    assert "问公" in asked.terms  # jieba's guess across 「问」 and 「公租房」
+    profile, (scope,) = qa.evidence(asked.text)
+    assert "公租房" in profile.terms and "问公" not in profile.terms
+    assert "400-893-9111" in scope.best.text
+    assert _says("公租房", "了解公共租赁住房分配的情况") and not _says("公租房", "了解住房分配的情况")  # the full form says it

@@ -25,7 +25,7 @@ from ..settings import TUNING
 from ..text.abbreviations import forms_in, spellings
 from ..text.figures import numbers_of
 from ..text.repair import BYLINE
-from ..text.tokens import char_bigrams, days, is_naming_word, segment, years
+from ..text.tokens import char_bigrams, days, dictionary_frequency, is_naming_word, segment, years
 from .question import Asks, Clause, QuestionProfile, intent_of, stated_intent
 from .retrieval import Hit
 from .typed_spans import holds_answer_kind, is_signature_line, subject_words
@@ -120,12 +120,28 @@ class TermWeights:
             if other and pieces:
                 words[pieces[0]] = other
                 words = [t for k, t in enumerate(words) if k not in pieces[1:]]
+        words = self._rejoined(words, question.text)
         terms: list[str] = []
         for term in words:
             parts = [] if term in question.places or self._frequency.count(term) else _tiling(term)
             whole = len(parts) > 1 and all(self._frequency.count(part) for part in parts)
             terms += [t for t in (parts if whole else [term]) if t not in terms]
         return replace(question, terms=tuple(terms)) if tuple(terms) != question.terms else question
+
+
+    def _rejoined(self, words: list[str], text: str) -> list[str]:
+        """``words`` with a word jieba guessed across a boundary (its dictionary lacks it, the corpus never uses it)
+        cut again where its tail and the next word make a word the corpus uses: 「问公」「租房」 of 「想问公租房」 →
+        「公租房」."""
+        words = list(words)
+        for k in range(len(words) - 1):
+            word, following = words[k], words[k + 1]
+            if len(word) < 2 or self._frequency.count(word) or dictionary_frequency(word) or word + following not in text:
+                continue
+            cut = next((c for c in range(1, len(word)) if self._frequency.count(word[c:] + following)), None)
+            if cut is not None:  # a head of one character left over says nothing (「问」「批」)
+                words[k], words[k + 1] = (word[:cut] if cut > 1 else ""), word[cut:] + following
+        return list(dict.fromkeys(word for word in words if word))
 
 
 class EvidenceFinder:
@@ -211,13 +227,15 @@ class EvidenceFinder:
         text = sentence.text
         if sentence.section.table_header:
             context = f"{sentence.section.table_header}\n{context}"
-        covered = sum(w for t, w in weights.items() if t in text)
-        covered += TUNING.context_credit * sum(w for t, w in weights.items() if t not in text and t in context)
-        covered += TUNING.partial_credit * sum(w * _char_share(t, text) for t, w in weights.items() if t not in context)
+        in_text = {t for t in weights if _says(t, text)}
+        in_context = {t for t in weights if t in in_text or _says(t, context)}
+        covered = sum(w for t, w in weights.items() if t in in_text)
+        covered += TUNING.context_credit * sum(w for t, w in weights.items() if t in in_context and t not in in_text)
+        covered += TUNING.partial_credit * sum(w * _char_share(t, text) for t, w in weights.items() if t not in in_context)
         says_itself = question.about_document and _describes_document(sentence)
         states_clause = question.clause is not None and CLAUSES[question.clause].search(text) is not None
         coverage = 1.0 if says_itself or states_clause else covered / total
-        uncovered = max((w for t, w in weights.items() if t not in context and _char_share(t, text) < 1), default=0.0)
+        uncovered = max((w for t, w in weights.items() if t not in in_context and _char_share(t, text) < 1), default=0.0)
         overlap = len(question_bigrams & char_bigrams(text)) / (len(question_bigrams) or 1)
         similarity = float(self._vectors[self._catalog.sentence_row(sentence)] @ query_vector)
         held = subject_words(subject_terms, text)
@@ -391,6 +409,11 @@ def _kind_first(ranked: list[Evidence]) -> tuple[Evidence, ...]:
         if holding is not None and ranked[0].score - holding.score <= TUNING.kind_margin:
             return _promoted(ranked, holding)
     return tuple(ranked)
+
+
+def _says(term: str, text: str) -> bool:
+    """Whether ``text`` says ``term``, in its form or another (「公租房」 as 「公共租赁住房」, ``spellings``)."""
+    return term in text or any(other in text for other in spellings(term))
 
 
 def _tiling(term: str) -> list[str]:
