@@ -33,6 +33,7 @@ def test_profile_finds_years_places_and_figure_cue():
         ("会议在哪召开？", "place"),
         ("在哪里申报？", "other"),  # where to file: a platform or window, not a place
         ("通过什么渠道投诉？", "other"),
+        ("预配租结果在哪公示？", "other"),  # where it is published: a website or notice board, not a place
         ("报告在哪次会议上作的？", "other"),  # which meeting: an event, not a place
         ("引擎作用体现在哪些数字上？", "list"),  # 「在哪些」 asks which ones, not where
         ("改革在哪个方面突破最大？", "other"),
