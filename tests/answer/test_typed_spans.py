@@ -2,7 +2,7 @@
 
 import pytest
 
-from policy_qa.answer.question import Asks
+from policy_qa.answer.question import Asks, profile_question
 from policy_qa.answer.typed_spans import answer_spans, holds_answer_kind
 
 
@@ -29,6 +29,15 @@ def test_a_date_keeps_the_hour_it_names():
     assert _texts(Asks.DATE, "申报截止时间为2024年3月31日17:00，逾期不予受理。") == ["2024年3月31日17:00"]
     assert _texts(Asks.DATE, "探测器于11日2时10分发射。") == ["11日2时10分"]
     assert _texts(Asks.DATE, "7月28日，国家防总召开会商会。") == ["7月28日"]
+
+
+def test_when_is_a_time_not_a_length_of_time():
+    asked = profile_question("居民医保集中缴费是什么时候？")
+    assert (asked.asks, asked.unit) == (Asks.DATE, "时") and profile_question("最长能租多久？").unit is None
+    assert answer_spans(Asks.DATE, "连续2年以上参加基本医疗保险的", "时") == []  # how long, not when
+    window = "在校学生为2025年9月下旬至2025年12月20日"
+    assert [window[s.start : s.end] for s in answer_spans(Asks.DATE, window, "时")] == ["2025年9月下旬", "2025年12月20日"]
+    assert [s for s in answer_spans(Asks.DATE, "定于2027年发射", "时")]  # a year is no length of time
 
 
 def test_a_change_is_a_rate_or_a_figure_said_as_a_change():
@@ -162,10 +171,8 @@ def test_a_body_is_named_not_a_verb_before_a_kind_of_body():
 
 
 def test_a_deadline_or_a_day_is_a_date_with_its_day():
-    from policy_qa.answer.question import profile_question
-
     assert profile_question("申报截止到什么时候？").unit == "日"
-    assert profile_question("这个办法什么时候施行？").unit is None  # a year may do
+    assert profile_question("这个办法什么时候施行？").unit == "时"  # a time (a year may do), not a length of time
     text = "现就组织申报2024年度专项资金有关事项通知如下，企业于2024年6月30日前提交申报材料。"
     assert [text[s.start : s.end] for s in answer_spans(Asks.DATE, text, "日")] == ["2024年6月30日前"]
     assert not holds_answer_kind(Asks.DATE, "现就组织申报2024年度专项资金有关事项通知如下。", "日")

@@ -125,6 +125,9 @@ _STRUCTURE = re.compile(r"(?<!第)(?:几|多少)[章条](?=[、，,？?。和]|$
 _PART_NAMED = re.compile(r"第[一二三四五六七八九十百零〇\d]+[章节]")
 # A date question that asks for a day: a deadline, or which day (「申报截止到什么时候」「哪一天施行」).
 _DAY_ASKED = re.compile(r"截止|截至|期限|几号|哪一?天|几月几日")
+# A date question that asks when (「什么时候」「何时」), or how long (「多久」「期限」「几年」).
+_WHEN_ASKED = re.compile(r"什么时候|啥时候?|何时|什么时间|哪一?年|哪个月|几月")
+_LENGTH_ASKED = re.compile(r"多久|多长|期限|几年|几个月|几天|多少年|多少天|多少个月|多少小时|一次")
 # A question for when a document takes effect (「这个办法什么时候施行」「啥时候开始实施」「生效日期」): its article that
 # says so answers (「本办法自2020年5月1日起施行」), wherever in the document it stands.
 _EFFECT_ASKED = re.compile(
@@ -151,7 +154,8 @@ class QuestionProfile:
     names it uses (not relative years such as 「去年」); ``intent``: ``plan`` or ``result`` when the question leans
     one way (「计划」「目标」 / 「完成」「建成了」), else None; ``stated``: the same, only when it says so without
     doubt (``stated_intent``); ``unit``: the unit of a figure it asks for (「几家」; 「元」, any currency, for an
-    amount of money such as 「资金有多少」; 「日」 for a date question that asks for a day, 「截止到什么时候」);
+    amount of money such as 「资金有多少」; for a date question 「日」 when it asks for a day, 「截止到什么时候」, and
+    「时」 when it asks when and not how long, 「什么时候缴费」);
     ``about_document``: it asks
     who wrote or issued the document, when or where (``_ABOUT_DOCUMENT``); ``relative_years``: the years it says
     relative to the year a document was written in (「去年」 -1, 「今年」 0); ``speaks_of_change``: it speaks of
@@ -231,7 +235,7 @@ def profile_question(question: str) -> QuestionProfile:
     changes = _CHANGE.search(question) is not None
     money = asks is Asks.AMOUNT and _MONEY.search(question) and not changes
     apart = _counters_apart(question)
-    unit = _asked_unit(apart) or ("元" if money else None) or ("日" if asks is Asks.DATE and _DAY_ASKED.search(question) else None)
+    unit = _asked_unit(apart) or ("元" if money else None) or (_time_asked(question) if asks is Asks.DATE else None)
     terms = tuple(t for t in _topic_terms(apart) if t != unit and t not in RELATIVE_YEARS and t not in UNITS)
     return QuestionProfile(
         text=question,
@@ -248,6 +252,14 @@ def profile_question(question: str) -> QuestionProfile:
         about_structure=_STRUCTURE.search(question) is not None and not _PART_NAMED.search(question),
         clause=_clause_asked(question, asks),
     )
+
+
+def _time_asked(question: str) -> str | None:
+    """For a date question: 「日」 when it asks for a day (a deadline, 「哪一天」), 「时」 when it asks when and not how
+    long (「什么时候缴费」, not 「多久」「期限」), else None."""
+    if _DAY_ASKED.search(question):
+        return "日"
+    return "时" if _WHEN_ASKED.search(question) and not _LENGTH_ASKED.search(question) else None
 
 
 def _clause_asked(question: str, asks: Asks) -> Clause | None:

@@ -19,7 +19,7 @@ _CN_NUMBER = "[〇零一二三四五六七八九十百两]"
 # The hour a day's date may name: 「7月28日12时」「26日24时起」「11日2时10分」「8日上午10:30」.
 _HOUR = r"(?:[上下]午|晚|凌晨|早|中午)?(?:\s*\d{1,2}\s*(?:[时点](?:\s*\d{1,2}\s*分)?|[:：]\d{2}))?"
 _DATE = re.compile(
-    rf"(?:(?:19|20)\d{{2}}|{_CN_NUMBER}{{4}})\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日{_HOUR})?)?(?:[上下]半年|底|末|初|年内|以来|前|起)?"
+    rf"(?:(?:19|20)\d{{2}}|{_CN_NUMBER}{{4}})\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日{_HOUR}|[上中下]旬)?)?(?:[上下]半年|底|末|初|年内|以来|前|起)?"
     rf"|\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号]{_HOUR}"
     rf"|(?<![\d.])\d{{1,2}}\s*月(?:[上中下]旬|底|初|份)?"
     rf"|(?<![\d.])\d{{1,2}}\s*日{_HOUR}"
@@ -27,6 +27,8 @@ _DATE = re.compile(
     rf"|(?:\d+|{_CN_NUMBER}+)\s*(?:个)?(?:工作日|小时|天|日|周|个月|月|年)(?!度)(?:内|以内|后|前|左右|之内)?"  # not 「上一年度」
     rf"|之日(?:起)?|起施行|起实施|起执行"
 )
+# A length of time alone, without 内/后/前 that would make it a time (「2年」「12个月」, not 「30日内」 nor 「2027年」).
+_LENGTH = re.compile(rf"(?:\d{{1,3}}|{_CN_NUMBER}{{1,3}})\s*(?:个)?(?:工作日|小时|天|日|周|个月|月|年)")
 # Names of bodies end with these words: 「国务院办公厅」「省商务厅」「某某有限公司」「管委会」.
 _BODY = re.compile(
     r"[\u4e00-\u9fffA-Za-z（）()]{2,20}?(?:委员会|管委会|办公厅|办公室|人民政府|政府|部门|部|厅|局|委|办|署|院|所|中心|集团|公司|银行|"
@@ -153,6 +155,8 @@ def answer_spans(
         dates = [Span(m.start(), m.end()) for m in _DATE.finditer(text)]
         if unit == "日":  # a deadline or a day (「截止到什么时候」「哪一天」): a date with its day, not a year
             dates = [d for d in dates if re.search(r"[日号]|之日", text[d.start : d.end])]
+        if unit == "时":  # when, not how long: no bare length of time (「连续2年」「12个月」)
+            dates = [d for d in dates if not _LENGTH.fullmatch(text, d.start, d.end)]
         return dates
     if asks is Asks.WHO:
         words = _tagged(text)
