@@ -25,6 +25,7 @@ def test_profile_finds_years_places_and_figure_cue():
         ("项目从摘牌到开工用了多久", "date"),
         ("哪些企业可以申请补贴？", "condition"),
         ("申请需要满足什么条件", "condition"),
+        ("领取资格认证多久认证一次？", "date"),  # 「资格认证」 is a procedure, no eligibility
         ("这个办法的适用范围是什么？", "condition"),  # whom a rule applies to
         ("本条例对哪些单位适用？", "condition"),
         ("由哪个部门负责监督？", "who"),
