@@ -17,7 +17,7 @@ from ..text.structure import chunk_sections, parse_documents
 
 # Chunks hold whole sentences, at most this many characters unless one sentence is longer.
 CHUNK_MAX_CHARS = 400
-# Aliases this long or shorter (places: 「天河区」「黔东南州」) are looked for inside other documents' names.
+# Aliases this long or shorter (places: 「某某区」「某某自治州」) are looked for inside other documents' names.
 SHORT_ALIAS = 8
 
 
@@ -168,8 +168,8 @@ class Catalog:
     def name_carriers(self) -> dict[str, tuple[int, tuple[Document, ...]]]:
         """Every document name and alias of two characters or more, with its place in that order and the
         documents it stands for: those called exactly that, else those having it as an alias and, for an alias of
-        at most ``SHORT_ALIAS`` characters, those whose name says it elsewhere (「天河」, the place 「广州市天河区……
-        办法」 starts with, is also in 「关于受理天河区……的公告」: it names neither alone)."""
+        at most ``SHORT_ALIAS`` characters, those whose name says it elsewhere (「长河」, the place 「某市长河区……办法」
+        starts with, is also in 「关于受理长河区……的公告」: it names neither alone)."""
         exact: dict[str, list[Document]] = {}
         aliased: dict[str, list[Document]] = {}
         for document in self.documents:
