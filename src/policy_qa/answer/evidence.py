@@ -136,7 +136,7 @@ class TermWeights:
         words = list(words)
         for k in range(len(words) - 1):
             word, following = words[k], words[k + 1]
-            if len(word) < 2 or self._frequency.count(word) or dictionary_frequency(word) or word + following not in text:
+            if len(word) < 2 or word + following not in text or dictionary_frequency(word) or self._frequency.count(word):
                 continue
             cut = next((c for c in range(1, len(word)) if self._frequency.count(word[c:] + following)), None)
             if cut is not None:  # a head of one character left over says nothing (「问」「批」)

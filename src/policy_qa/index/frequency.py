@@ -9,15 +9,18 @@ absent (its count is then its number of occurrences, at most what the sample cou
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # Every corpus of the evaluation suite (the largest, the news set, has 2,158 chunks) is counted exactly; a sample
 # of 5,000 puts a share of 25% within ±1.2% (one standard error) at ~4 ms a word.
 EXACT_UP_TO = 5_000
 
 
 class SubstringFrequency:
-    """``count(word)``: how many of ``texts`` contain ``word``, exactly or estimated (see the module)."""
+    """``count(word)``: how many of ``texts`` contain ``word``, exactly or estimated (see the module), cached."""
 
     def __init__(self, texts: list[str]) -> None:
+        self.count = lru_cache(maxsize=65536)(self._count)  # a question's words come back with the next question
         self.size = len(texts)
         if self.size <= EXACT_UP_TO:
             self._sample, self._all = texts, None
@@ -26,7 +29,7 @@ class SubstringFrequency:
             self._sample = [texts[int(k * step)] for k in range(EXACT_UP_TO)]
             self._all = "\x00".join(texts)
 
-    def count(self, word: str) -> float:
+    def _count(self, word: str) -> float:
         """The number of texts that contain ``word``."""
         found = sum(word in text for text in self._sample)
         if self._all is None:
