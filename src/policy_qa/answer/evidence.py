@@ -128,7 +128,6 @@ class TermWeights:
             terms += [t for t in (parts if whole else [term]) if t not in terms]
         return replace(question, terms=tuple(terms)) if tuple(terms) != question.terms else question
 
-
     def _rejoined(self, words: list[str], text: str) -> list[str]:
         """``words`` with a word jieba guessed across a boundary (its dictionary lacks it, the corpus never uses it)
         cut again where its tail and the next word make a word the corpus uses: 「问公」「租房」 of 「想问公租房」 →

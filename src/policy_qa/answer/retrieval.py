@@ -9,7 +9,6 @@ llama-index.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,7 +58,6 @@ class HybridRetriever(BaseRetriever):
         number = {id(document): k for k, document in enumerate(catalog.documents)}
         self._document_number = np.array([number[id(catalog.document_of(chunk))] for chunk in self._chunks])
         self._number = number
-        self._distinctive = lru_cache(maxsize=65536)(self._is_distinctive)
 
     def embed(self, question: str) -> np.ndarray:
         """The question's e5 query vector (normalised)."""
@@ -119,7 +117,7 @@ class HybridRetriever(BaseRetriever):
         for agreeing with the question on plan versus result. The document itself is matched by scoping."""
         terms = [
             t for t in content_terms(question.text)
-            if len(t) >= 2 and not any(t in name for name in names) and self._distinctive(t)
+            if len(t) >= 2 and not any(t in name for name in names) and self._is_distinctive(t)
         ]
         terms += list(question.years)
         total = sum(map(len, terms))
