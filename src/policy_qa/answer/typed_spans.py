@@ -16,6 +16,8 @@ from ..text.tokens import COMMON_WORD_FREQUENCY, dictionary_frequency, tagged_wo
 from .question import Asks
 
 _CN_NUMBER = "[〇零一二三四五六七八九十百两]"
+# The unit of a length of time: 「10个工作日」「3个月」「2年」.
+_TIME_UNIT = r"(?:个)?(?:工作日|小时|天|日|周|个月|月|年)"
 # The hour a day's date may name: 「7月28日12时」「26日24时起」「11日2时10分」「8日上午10:30」.
 _HOUR = r"(?:[上下]午|晚|凌晨|早|中午)?(?:\s*\d{1,2}\s*(?:[时点](?:\s*\d{1,2}\s*分)?|[:：]\d{2}))?"
 _DATE = re.compile(
@@ -24,11 +26,11 @@ _DATE = re.compile(
     rf"|(?<![\d.])\d{{1,2}}\s*月(?:[上中下]旬|底|初|份)?"
     rf"|(?<![\d.])\d{{1,2}}\s*日{_HOUR}"
     rf"|[一二三四1-4]\s*季度|第[一二三四1-4]季度|[上下]半年|年底|年末|年初|月底|月末|月初|今年|去年|明年|当天|次日|近日|日前"
-    rf"|(?:\d+|{_CN_NUMBER}+)\s*(?:个)?(?:工作日|小时|天|日|周|个月|月|年)(?!度)(?:内|以内|后|前|左右|之内)?"  # not 「上一年度」
+    rf"|(?:\d+|{_CN_NUMBER}+)\s*{_TIME_UNIT}(?!度)(?:内|以内|后|前|左右|之内)?"  # not 「上一年度」
     rf"|之日(?:起)?|起施行|起实施|起执行"
 )
 # A length of time alone, without 内/后/前 that would make it a time (「2年」「12个月」, not 「30日内」 nor 「2027年」).
-_LENGTH = re.compile(rf"(?:\d{{1,3}}|{_CN_NUMBER}{{1,3}})\s*(?:个)?(?:工作日|小时|天|日|周|个月|月|年)")
+_LENGTH = re.compile(rf"(?:\d{{1,3}}|{_CN_NUMBER}{{1,3}})\s*{_TIME_UNIT}")
 # Names of bodies end with these words: 「国务院办公厅」「省商务厅」「某某有限公司」「管委会」.
 _BODY = re.compile(
     r"[\u4e00-\u9fffA-Za-z（）()]{2,20}?(?:委员会|管委会|办公厅|办公室|人民政府|政府|部门|部|厅|局|委|办|署|院|所|中心|集团|公司|银行|"

@@ -171,22 +171,20 @@ class Catalog:
         at most ``SHORT_ALIAS`` characters, those whose name says it elsewhere (「长河」, the place 「某市长河区……办法」
         starts with, is also in 「关于受理长河区……的公告」: it names neither alone)."""
         exact: dict[str, list[Document]] = {}
-        aliased: dict[str, list[Document]] = {}
+        aliased: dict[str, dict[int, Document]] = {}  # by id, in order
         for document in self.documents:
             exact.setdefault(document.name, []).append(document)
             for alias in document.aliases:
-                aliased.setdefault(alias, []).append(document)
+                aliased.setdefault(alias, {})[id(document)] = document
         lengths = sorted({len(alias) for alias in aliased if len(alias) <= SHORT_ALIAS})
-        carrying = {alias: {id(d) for d in documents} for alias, documents in aliased.items()}
         for document in self.documents:  # every piece of each name that is an alias (a lookup, not a scan)
             name = document.name
             for start in range(len(name)):
                 for piece in (name[start : start + n] for n in lengths if start + n <= len(name)):
-                    if piece in carrying and id(document) not in carrying[piece]:
-                        carrying[piece].add(id(document))
-                        aliased[piece].append(document)
+                    if piece in aliased:
+                        aliased[piece].setdefault(id(document), document)
         names = dict.fromkeys(name for d in self.documents for name in (d.name, *d.aliases) if len(name) >= 2)
-        return {name: (k, tuple(exact.get(name) or aliased[name])) for k, name in enumerate(names)}
+        return {name: (k, tuple(exact.get(name) or aliased[name].values())) for k, name in enumerate(names)}
 
     @cached_property
     def longest_name(self) -> int:
