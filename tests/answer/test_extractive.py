@@ -302,3 +302,15 @@ def test_a_figure_in_another_unit_than_asked_is_no_answer(tmp_path):
     )
     assert "300万平方米" in qa.ask("今年改造老旧小区多少平方米？").text
     assert qa.ask("今年计划改造多少个老旧小区？").refused  # the sentence counts 户 of another item, not 个 of this one
+
+
+def test_a_figure_spaced_from_its_words_in_web_text_stays_with_them(tmp_path):
+    # web text that puts spaces where punctuation was lost: 「超过 220万」 is one phrase, not two clauses
+    qa = engine_over(
+        tmp_path,
+        "news.txt",
+        "华为开发者大会2023在东莞举行 鸿蒙生态持续壮大\n\n8月4日，在华为开发者大会2023上 华为终端负责人 发布了新版本。"
+        "截至目前，鸿蒙生态设备已达 7 亿台，HarmonyOS 开发者人数超过 220万。新版本 带来全新交互设计 个性化主题。\n",
+    )
+    answer = qa.ask("HarmonyOS开发者人数超过多少万？").text
+    assert "开发者人数超过 220万" in answer and "7 亿台" not in answer

@@ -84,6 +84,16 @@ def test_the_unit_asked_for_is_a_whole_unit():
     assert profile_question("多少家庭受益？").unit is None  # 「家庭」 is a word
 
 
+def test_a_scale_said_alone_is_no_topic_word():
+    target = profile_question("2024年招商目标是多少亿？")
+    assert target.unit == "亿" and target.asks is Asks.AMOUNT and "亿" not in target.terms
+    spoken = profile_question("这个项目投了几个亿？")  # 「几个亿」 is an amount, not a count of 「个」
+    assert spoken.unit == "亿" and spoken.asks is Asks.AMOUNT
+    people = profile_question("开发者人数超过多少万？")  # 「万」 says too little: any figure
+    assert people.unit is None and "万" not in people.terms
+    assert profile_question("游客多少万人次？").unit == "万人次"
+
+
 def test_a_rate_asked_by_name_wants_a_percentage():
     assert profile_question("规上工业增加值增速是多少？").unit == "%"
     assert profile_question("开工率是多少？").unit == "%"

@@ -96,6 +96,9 @@ def test_a_unit_asked_for_selects_figures_and_counters_count_alike():
     assert holds_answer_kind(Asks.AMOUNT, "各项贷款余额 9372922", "万元", table="绝对额（万元） 比年初增长（%）")
     assert not holds_answer_kind(Asks.AMOUNT, "各项贷款余额 9372922", "吨", table="绝对额（万元） 比年初增长（%）")
     assert _texts_in(Asks.COUNT, "到2030年将短缺6.7万人。", "名") == ["6.7万人"]  # people: 名、人、位
+    # a scale said alone (「多少亿」): a figure of that scale, whatever its unit
+    assert _texts_in(Asks.AMOUNT, "签约项目86个，总投资358.77亿元，用地1.2万亩。", "亿") == ["358.77亿元"]
+    assert not holds_answer_kind(Asks.AMOUNT, "外出招商两月一次，签约项目86个", "亿")
     # a count without its counter (「签约多少项目」): things counted, never an amount
     assert _texts_in(Asks.COUNT, "共签约项目86个，总投资358.77亿元，涉及6.7万人。", None) == ["86个", "6.7万人"]
     assert not holds_answer_kind(Asks.COUNT, "签约项目总投资保持在1000亿元以上")

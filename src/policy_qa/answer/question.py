@@ -80,13 +80,17 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
     (Asks.PLACE, re.compile(r"哪里|哪儿|何地|何处|在哪(?![些个一几种类方])|什么地方|哪个(?:地方|省|市|县|区|国家|地区|城市)(?!级)|哪些(?:地方|省份?|城市|地区|国家)(?!级)")),
     (Asks.LIST, re.compile(r"哪些|哪几|(?:交|提交|提供|准备|带|需要)什么(?:材料|文件|资料|手续|证明)|包括什么|包括哪|有什么|有啥|些啥|都有|措施|举措|做法|办法有|怎么做|怎么搞|怎么弄")),
     (Asks.YES_NO, re.compile(r"是否|有没有|有无|能不能|可不可以|会不会|是不是|吗[？?]?$")),
-    (Asks.COUNT, re.compile(r"多少(?:个|家|项|次|名|人|位|件|条|宗|批|所|座|户|辆|台|套|起|只|架|艘|例)|几(?:个|家|项|次|名|位|件|条|宗|批|所|座|户|辆|台|套|起)|数量|数目")),
+    (Asks.COUNT, re.compile(r"多少(?:个|家|项|次|名|人|位|件|条|宗|批|所|座|户|辆|台|套|起|只|架|艘|例)|几(?:个(?![万亿])|家|项|次|名|位|件|条|宗|批|所|座|户|辆|台|套|起)|数量|数目")),
     (Asks.AMOUNT, re.compile(r"多少|几|多[大高长重远]|规模|总量|金额|面积|产值|收入|投资额|价格|费用")),
 )
 # Words that only ask for an amount, a duration, a rank or which one; they say nothing about the topic.
 _ASK_WORDS = re.compile(r"啥时候?|什么时候|多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几|谁|时候|哪一?[家位种类项条款个年月天]")
 # The unit a figure question names: 「多少亿元」→「亿元」, 「几家」→「家」, 「多少万辆」→「万辆」.
-_ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))(?!(?<=项)目)")
+_ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))(?!(?<=项)目)(?!(?<=个)\s*[万亿])")
+# A scale said without a unit (「招商目标是多少亿」「投了几个亿」「多少万」): no topic word; 「亿」 names the figure's
+# scale (an answer in 亿 or 万亿, whatever its unit), 「万」 too little to tell (「1.2亿人次」 answers 「多少万人次」).
+_ASKED_SCALE = re.compile(r"(?:多少|几(?:个\s*)?)(?P<scale>万亿|亿|万)")
+SCALES = ("万亿", "亿", "万")
 # A one-character counter after 「多少」/「几」 and the character after it: jieba may read the two as a word
 # (「多少家规上企业」 as 「家规」「上」), which they are only when the word is common (``COMMON_WORD_FREQUENCY``).
 _COUNTER_AHEAD = re.compile(rf"(?:(?<=多少)|(?<=几))(?P<counter>[{''.join(c for c in COUNTERS if len(c) == 1)}])(?=[\u4e00-\u9fff])")
@@ -236,7 +240,9 @@ def profile_question(question: str) -> QuestionProfile:
     money = asks is Asks.AMOUNT and _MONEY.search(question) and not changes
     apart = _counters_apart(question)
     unit = _asked_unit(apart) or ("元" if money else None) or (_time_asked(question) if asks is Asks.DATE else None)
-    terms = tuple(t for t in _topic_terms(apart) if t != unit and t not in RELATIVE_YEARS and t not in UNITS)
+    terms = tuple(
+        t for t in _topic_terms(apart) if t != unit and t not in RELATIVE_YEARS and t not in UNITS and t not in SCALES
+    )
     return QuestionProfile(
         text=question,
         terms=terms,
@@ -290,9 +296,13 @@ def _counters_apart(question: str) -> str:
 
 
 def _asked_unit(question: str) -> str | None:
-    """The unit after 「多少」/「几」 when it is a word of its own (「多少个项目」「几家」, not 「多少项目」); 「%」 for a
-    question that asks for a rate by name (「增速」「占比」), not for a change that may be an amount (「增长了多少」)."""
+    """The unit after 「多少」/「几」 when it is a word of its own (「多少个项目」「几家」, not 「多少项目」), or a scale of
+    亿 said alone (「多少亿」); 「%」 for a question that asks for a rate by name (「增速」「占比」), not for a change that
+    may be an amount (「增长了多少」)."""
     if _RATE_NAMED.search(question):
         return "%"
     match = _ASKED_UNIT.search(question)
-    return match.group("unit") if match and match.end() in word_boundaries(question) else None
+    if match and match.end() in word_boundaries(question):
+        return match.group("unit")
+    scale = _ASKED_SCALE.search(question)
+    return scale.group("scale") if scale and "亿" in scale.group("scale") else None

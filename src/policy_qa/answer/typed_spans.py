@@ -130,6 +130,9 @@ def answer_spans(
             rates += [Span(m.start(), m.end()) for m in spoken if m.group()[-1] in "倍成"]
             bare = [Span(f.start, f.end) for f in figures if not f.unit and not f.scale]
             return sorted(rates, key=lambda s: s.start) or (bare if table is not None else [])
+        if unit in ("亿", "万亿"):  # a scale said alone (「多少亿」): figures of that scale, whatever their unit
+            scaled = [Span(f.start, f.end) for f in figures if "亿" in f.scale]
+            return scaled or ([Span(f.start, f.end) for f in figures if not f.unit] if table is not None and "亿" in table else [])
         if unit:
             unit = unit.lstrip("万亿千百") or unit
             units = CURRENCIES if unit == "元" else next((group for group in _COUNTING_ALIKE if unit in group), {unit})
