@@ -84,6 +84,13 @@ def test_the_unit_asked_for_is_a_whole_unit():
     assert profile_question("多少家庭受益？").unit is None  # 「家庭」 is a word
 
 
+def test_a_count_question_names_what_it_counts():
+    assert profile_question("开发区有多少家规上工业企业？").counted == "企业"
+    assert profile_question("建了多少个标准化厂房？").counted == "厂房"
+    assert profile_question("项目签约了多少个？").counted is None  # named before the counter: not judged
+    assert profile_question("投资多少亿元建厂房？").counted is None  # an amount, no count
+
+
 def test_a_scale_said_alone_is_no_topic_word():
     target = profile_question("2024年招商目标是多少亿？")
     assert target.unit == "亿" and target.asks is Asks.AMOUNT and "亿" not in target.terms

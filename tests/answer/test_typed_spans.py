@@ -114,6 +114,15 @@ def _texts_in(asks, text, unit):
     return [text[s.start : s.end] for s in answer_spans(asks, text, unit)]
 
 
+def test_a_count_of_another_thing_named_after_it_is_no_answer():
+    text = "全市9家工业类开发区规上工业增加值同比增长16.5%，规上工业企业126家，培育50家专精特新企业。"
+    assert _texts_in(Asks.COUNT, text, "家") == ["9家", "126家", "50家"]
+    # 「多少家规上工业企业」 counts 企业: 「9家工业类开发区」 counts something else; a count named before it is not judged
+    assert [text[s.start : s.end] for s in answer_spans(Asks.COUNT, text, "家", counted="企业")] == ["126家", "50家"]
+    assert not holds_answer_kind(Asks.COUNT, "全市9家工业类开发区规上工业增加值同比增长16.5%", "家", counted="企业")
+    assert holds_answer_kind(Asks.COUNT, "全市共有4个开发区。", "个", counted="开发区")
+
+
 def test_a_figure_answers_only_when_said_of_the_question_subject():
     from policy_qa.answer.typed_spans import bound_spans, subject_words
 

@@ -241,7 +241,7 @@ class EvidenceFinder:
         subject = held if distinctive.intersection(held) else ()
         holds_kind = holds_answer_kind(
             question.asks, text, question.unit, subject, sentence.context if sentence.is_table_row else None,
-            question.speaks_of_change,
+            question.speaks_of_change, question.counted,
         )
         headings = _below_document(chunk)
         intent = intent_of(headings) or intent_of(text)

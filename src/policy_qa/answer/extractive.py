@@ -141,7 +141,7 @@ class ExtractiveAnswerer:
             return True
         body, _ = self.focus(question, best)
         table = best.sentence.context if best.sentence.is_table_row else None
-        return bool(answer_spans(question.asks, body, question.unit, table, question.speaks_of_change))
+        return bool(answer_spans(question.asks, body, question.unit, table, question.speaks_of_change, question.counted))
 
     def compose(self, question: QuestionProfile, scope: ScopeEvidence, first_index: int = 1) -> tuple[str, tuple[Citation, ...]]:
         """The answer the scope's best evidence gives, whatever the decision: its body with markers and its
@@ -406,7 +406,7 @@ class ExtractiveAnswerer:
     def _clause_range(self, question: QuestionProfile, texts: list[str], heading: str) -> tuple[int, int]:
         """First and last clause (indices into ``texts``) of the focused answer."""
         candidates = range(len(texts))
-        holding = [i for i in candidates if answer_spans(question.asks, texts[i], question.unit)]
+        holding = [i for i in candidates if answer_spans(question.asks, texts[i], question.unit, counted=question.counted)]
         if question.asks is Asks.RATE and question.unit is None:  # 「增长多少」: the change in %, where the text says it so
             holding = [i for i in holding if answer_spans(Asks.RATE, texts[i], "%")] or holding
         if holding:

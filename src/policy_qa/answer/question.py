@@ -21,6 +21,7 @@ from ..text.tokens import (
     dictionary_frequency,
     entity_names,
     is_place_name,
+    noun_head,
     word_boundaries,
     years,
 )
@@ -165,7 +166,8 @@ class QuestionProfile:
     relative to the year a document was written in (「去年」 -1, 「今年」 0); ``speaks_of_change``: it speaks of
     a change, a rate, a share or a target (「增长」「率」「多少的县」「目标」), so a percentage can answer it;
     ``about_structure``: it asks how many chapters or articles the document has (「有几章几条」); ``clause``: the
-    clause of a rule about itself it asks for (``Clause``: 「这个办法什么时候施行」「根据哪部法律制定的」).
+    clause of a rule about itself it asks for (``Clause``: 「这个办法什么时候施行」「根据哪部法律制定的」); ``counted``:
+    the head of what a count question names after its counter (「多少家规上工业企业」 → 「企业」).
     """
 
     text: str
@@ -181,6 +183,7 @@ class QuestionProfile:
     speaks_of_change: bool = True
     about_structure: bool = False
     clause: Clause | None = None
+    counted: str | None = None
 
     @property
     def wants_figure(self) -> bool:
@@ -257,6 +260,7 @@ def profile_question(question: str) -> QuestionProfile:
         speaks_of_change=changes,
         about_structure=_STRUCTURE.search(question) is not None and not _PART_NAMED.search(question),
         clause=_clause_asked(question, asks),
+        counted=_counted(apart, unit) if asks is Asks.COUNT else None,
     )
 
 
@@ -293,6 +297,14 @@ def _counters_apart(question: str) -> str:
         return match.group() + (" " if dictionary_frequency(word) < COMMON_WORD_FREQUENCY else "")
 
     return _COUNTER_AHEAD.sub(apart, question)
+
+
+def _counted(question: str, unit: str | None) -> str | None:
+    """The head of what a count question names right after its counter (「多少家规上工业企业」 → 「企业」)."""
+    match = _ASKED_UNIT.search(question)
+    if unit is None or match is None or match.group("unit") != unit or unit not in COUNTERS:
+        return None
+    return noun_head(question[match.end() :].lstrip())
 
 
 def _asked_unit(question: str) -> str | None:

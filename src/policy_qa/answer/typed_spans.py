@@ -12,7 +12,7 @@ import re
 
 from ..schema import Span
 from ..text.figures import COUNTERS, CURRENCIES, UNITS, find_figures
-from ..text.tokens import COMMON_WORD_FREQUENCY, dictionary_frequency, tagged_words
+from ..text.tokens import COMMON_WORD_FREQUENCY, dictionary_frequency, noun_head, tagged_words
 from .question import Asks
 
 _CN_NUMBER = "[〇零一二三四五六七八九十百两]"
@@ -82,6 +82,8 @@ _CONTACT = re.compile(
     r"|(?<![\d.])12\d{3}(?=[热服咨查（(、，,。；;）)\s]|$)"
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 )
+# What a count counts is named right after it in at most this many characters (「9家工业类开发区」).
+_COUNTED_REACH = 12
 _PERSON_TAGS = ("nr", "nt")
 _PLACE_TAGS = ("ns",)
 
@@ -116,12 +118,18 @@ def is_signature_line(text: str) -> bool:
 
 
 def answer_spans(
-    asks: Asks, text: str, unit: str | None = None, table: str | None = None, changes: bool = True
+    asks: Asks,
+    text: str,
+    unit: str | None = None,
+    table: str | None = None,
+    changes: bool = True,
+    counted: str | None = None,
 ) -> list[Span]:
     """Spans of ``text`` that could answer a question of kind ``asks``, in order; for a figure question that
     names its unit (「几家」「多少亿元」), only figures in that unit, or the bare cells of a table's row whose
-    headers and caption (``table``) name that unit or none; an amount asked by a question that speaks of no
-    change (``changes`` False: 「进出口总额多少」, not 「增长目标是多少」) is no rate."""
+    headers and caption (``table``) name that unit or none, and none that counts another thing than ``counted``
+    (``counts_other``); an amount asked by a question that speaks of no change (``changes`` False: 「进出口总额多少」,
+    not 「增长目标是多少」) is no rate."""
     if asks.figure:
         figures = [f for f in find_figures(text) if not f.is_year and (unit in ("月", "日") or not f.is_calendar_day)]
         spoken = [m for m in _CHINESE_QUANTITY.finditer(text)]
@@ -144,7 +152,7 @@ def answer_spans(
             in_table = table is not None and (not said or any(u.endswith(unit) for u in said))
             if not matching and (in_table or unit in text):  # a table's cells: the unit is in a header or cell
                 matching = [Span(f.start, f.end) for f in figures if not f.unit]
-            return sorted(matching, key=lambda s: s.start)
+            return sorted((m for m in matching if not counts_other(text, m, counted)), key=lambda s: s.start)
         if asks is Asks.COUNT:  # 「签约多少项目」: a number of things (「86个」「6.7万」), not an amount (「1000亿元」)
             counts = [Span(f.start, f.end) for f in figures if f.unit in COUNTERS or not f.unit]
             return sorted(counts + [Span(m.start(), m.end()) for m in spoken], key=lambda s: s.start)
@@ -174,6 +182,16 @@ def answer_spans(
         spans = _pos_spans(_tagged(text), _PLACE_TAGS) + [Span(m.start(), m.end()) for m in _REGION.finditer(text)]
         return sorted(spans, key=lambda s: s.start)
     return []
+
+
+def counts_other(text: str, span: Span, counted: str | None) -> bool:
+    """Whether the count at ``span`` of ``text`` counts a thing named right after it that is not ``counted`` (the
+    head of the question's 「多少家规上工业企业」): 「9家工业类开发区」 counts no 企业. A count named before it
+    (「企业126家」) or not at all is not judged."""
+    if counted is None:
+        return False
+    after = noun_head(text[span.end : span.end + _COUNTED_REACH])
+    return after is not None and counted not in text[span.end : span.end + _COUNTED_REACH] and after not in counted
 
 
 def is_unit(word: str) -> bool:
@@ -241,11 +259,12 @@ def holds_answer_kind(
     subject: tuple[str, ...] = (),
     table: str | None = None,
     changes: bool = True,
+    counted: str | None = None,
 ) -> bool:
     """Whether ``text`` has a span of the kind (and unit) asked for (``answer_spans``), a figure said of a
     ``subject`` word (``bound_spans``); kinds without a span always hold."""
     if asks.figure:
-        return bool(bound_spans(text, answer_spans(asks, text, unit, table, changes), subject))
+        return bool(bound_spans(text, answer_spans(asks, text, unit, table, changes, counted), subject))
     if asks in (Asks.DATE, Asks.WHO, Asks.PLACE, Asks.CONTACT):
         return bool(answer_spans(asks, text, unit))
     return True

@@ -69,6 +69,18 @@ _DATE_TAIL = "年月日号"
 _CONJUNCTION = "和与及同跟"
 
 
+def noun_head(phrase: str) -> str | None:
+    """The head of the noun phrase ``phrase`` opens with, its last noun (「规上工业企业已经开工」 → 「企业」); None when
+    it opens with no noun. A name is made of nouns, distinguishing words (「省级」), abbreviations, adjectives
+    (「老旧」) and classifiers (「类」)."""
+    head = None
+    for _, word, flag in tagged_words(phrase):
+        if not (flag[0] in "nbjaq" or flag == "vn"):
+            break
+        head = word if flag[0] == "n" or flag == "vn" else head
+    return head
+
+
 @lru_cache(maxsize=8192)
 def tagged_words(text: str) -> tuple[tuple[int, str, str], ...]:
     """jieba's words of ``text`` as (offset, word, part-of-speech tag), in order (cached: the same sentences come
