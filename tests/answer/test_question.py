@@ -91,6 +91,13 @@ def test_a_count_question_names_what_it_counts():
     assert profile_question("投资多少亿元建厂房？").counted is None  # an amount, no count
 
 
+def test_a_modal_glued_to_a_word_is_no_part_of_it():
+    # jieba guesses 「能租」「钱要」 as words: the topic is 「租」「钱」, and 「能不能」 only asks
+    assert profile_question("人才公寓最长能租多久？").terms == ("人才", "公寓", "最长", "租")
+    assert profile_question("这个钱要交税吗").terms == ("钱", "交税")
+    assert "能" not in profile_question("外国人能不能参加居民医保？").terms
+
+
 def test_a_scale_said_alone_is_no_topic_word():
     target = profile_question("2024年招商目标是多少亿？")
     assert target.unit == "亿" and target.asks is Asks.AMOUNT and "亿" not in target.terms

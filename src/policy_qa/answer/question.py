@@ -16,6 +16,7 @@ from ..text.tokens import (
     PLAN_WORDS,
     RELATIVE_YEARS,
     RESULT_WORDS,
+    STOPWORDS,
     clean_name,
     content_terms,
     dictionary_frequency,
@@ -102,7 +103,7 @@ _RATE_NAMED = re.compile(r"增速|增幅|降幅|增长率|下降率|比重|占�
 _KIND_WORDS = frozenset(
     "措施 具体措施 举措 做法 新做法 安排 打算 准备 将要 情况 具体情况 内容 具体内容 具体 方面 相关 有关 关于 主要 啥 事情 "
     "对比 比较 比一比 一下 各是 各自 分别 两个 两地 两市 目的 原因 初衷 怎么回事 意思 什么意思 含义 截止 期限 "
-    "电话 咨询电话 联系电话 热线 联系方式 邮箱".split()
+    "电话 咨询电话 联系电话 热线 联系方式 邮箱 能 不能 能否 能不能 可不可以 是不是 会不会".split()
 )
 # A question about the document itself: who wrote or issued it, when, at which meeting, its number (「这份材料是
 # 哪个单位写的」「报告是哪一天在哪个会议上作的」「文号是多少」). Its head and tail (title block, byline, signature) say.
@@ -123,6 +124,9 @@ _ASK_PHRASE = re.compile(r"(?:哪些|哪个|哪几个|什么)(?:地方|方面|�
 _ASPECT_SUFFIX = re.compile(r"(?<=.)[了过着]$")
 # A spoken 「这」「那」 that jieba joins to its noun (「这钱」「那笔钱」): the noun is the topic word.
 _DEMONSTRATIVE = re.compile(r"^[这那](?:个|些|笔|项|份|种)?(?=[\u4e00-\u9fff])")
+# A modal verb that jieba only guessed into one word with the character beside it (「最长能租」 → 「能租」, 「钱要交税」
+# → 「钱要」): the other character is the word.
+_GLUED_MODAL = re.compile(r"^[能可会要想该需](?=[\u4e00-\u9fff]$)|(?<=^[\u4e00-\u9fff])[能可会要想该需]$")
 _PLURAL = re.compile(r"哪些|哪几|都有|分别")
 # A question for how many chapters or articles a document has (「条例有几章几条」「一共多少条」), not for some number
 # of items (「多少条举措」) or for which one (「第几条」).
@@ -225,12 +229,16 @@ def stated_intent(text: str) -> str | None:
 
 
 def _topic_terms(question: str) -> tuple[str, ...]:
-    """Content words without the words that only ask (「几天」「第几」) and without a verb's 了/过 (「建了」→「建」)."""
+    """Content words without the words that only ask (「几天」「第几」), without a verb's 了/过 (「建了」→「建」) and a
+    modal jieba glued to a character (「能租」→「租」)."""
     terms = []
     for term in content_terms(_ASK_PHRASE.sub("，", question)):
         if _ASK_WORDS.fullmatch(term) or "几" in term or term in _KIND_WORDS:
             continue
         term = _DEMONSTRATIVE.sub("", _ASPECT_SUFFIX.sub("", term))
+        if not dictionary_frequency(term):
+            term = _GLUED_MODAL.sub("", term)
+            term = "" if term in STOPWORDS else term
         if term and term not in terms:
             terms.append(term)
     return tuple(terms)
