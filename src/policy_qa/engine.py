@@ -10,6 +10,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from .answer.compound import joined, split_compound
 from .answer.conversation import rewrite_follow_up
 from .answer.evidence import EvidenceFinder, ScopeEvidence, TermWeights
 from .answer.extractive import ExtractiveAnswerer
@@ -159,41 +160,55 @@ class PolicyQA:
         """Answer ``question`` from the corpus, with ``[n]`` markers pointing at ``Answer.citations``.
 
         ``history``: the user's earlier questions in this conversation, oldest first; a follow-up such as
-        「那长河呢？」 is rewritten into a standalone question, which ``Answer.question`` then holds.
+        「那长河呢？」 is rewritten into a standalone question, which ``Answer.question`` then holds. A question that
+        asks several things of different kinds (「给多少，谁能领」) is answered part by part, one line each.
         """
         serving = self._serving
         started = time.perf_counter()
-        profile, evidence = self._gather(serving, question, top_k, history)
-        gathered = time.perf_counter()
-        if serving.llm is not None:
-            drafted = serving.llm.answer(profile, evidence)
-        else:
-            drafted = serving.extractive.answer(profile, evidence)
-        return _finish(profile, evidence, serving.sources.guard(drafted), started, gathered)
+        question = self._standalone(serving, question, history)
+        answering, drafts = 0.0, []
+        evidence: list[ScopeEvidence] = []
+        for part in split_compound(question):
+            profile, found = self._gather(serving, part, top_k)
+            began = time.perf_counter()
+            drafts.append((serving.llm or serving.extractive).answer(profile, found))
+            answering += time.perf_counter() - began
+            evidence += found
+        return _finish(question, evidence, serving.sources.guard(joined(drafts)), started, time.perf_counter() - answering)
 
     def ask_stream(self, question: str, top_k: int | None = None, history: list[str] | None = None) -> Iterator[str | Answer]:
         """Like ``ask``, but yields the LLM's text as it comes, then the verified ``Answer`` (always last).
 
         Without an LLM the extractive ``Answer`` is the only item. The streamed text is provisional: the final
-        answer can differ when verification replaced it.
+        answer can differ when verification replaced it. The parts of a question that asks several things are
+        streamed one after the other, a line break between them.
         """
         serving = self._serving
         started = time.perf_counter()
-        profile, evidence = self._gather(serving, question, top_k, history)
-        gathered = time.perf_counter()
-        if serving.llm is None:
-            yield _finish(profile, evidence, serving.sources.guard(serving.extractive.answer(profile, evidence)), started, gathered)
-            return
-        for item in serving.llm.stream(profile, evidence):
-            if isinstance(item, Drafted):
-                yield _finish(profile, evidence, serving.sources.guard(item), started, gathered)
+        question = self._standalone(serving, question, history)
+        answering, drafts = 0.0, []
+        evidence: list[ScopeEvidence] = []
+        for part in split_compound(question):
+            profile, found = self._gather(serving, part, top_k)
+            began = time.perf_counter()
+            evidence += found
+            if serving.llm is None:
+                drafts.append(serving.extractive.answer(profile, found))
             else:
-                yield item
+                if drafts:
+                    yield "\n"
+                for item in serving.llm.stream(profile, found):
+                    if isinstance(item, Drafted):
+                        drafts.append(item)
+                    else:
+                        yield item
+            answering += time.perf_counter() - began
+        yield _finish(question, evidence, serving.sources.guard(joined(drafts)), started, time.perf_counter() - answering)
 
     def evidence(self, question: str) -> tuple[QuestionProfile, list[ScopeEvidence]]:
-        """What ``ask`` answers ``question`` from: its profile and each scope's scored evidence (for inspecting
-        and fitting the answerability decision)."""
-        return self._gather(self._serving, question, None, None)
+        """What ``ask`` answers ``question`` from, taken whole: its profile and each scope's scored evidence (for
+        inspecting and fitting the answerability decision)."""
+        return self._gather(self._serving, validate_question(question), None)
 
     def with_answerer(self, answerer: str, llm: LLMSettings | None = None) -> PolicyQA:
         """A second engine over the same loaded index, answering with ``answerer`` (and ``llm``'s endpoint)."""
@@ -209,17 +224,19 @@ class PolicyQA:
         """The extractive answerer in service."""
         return self._serving.extractive
 
-    def _gather(
-        self, serving: _Serving, question: str, top_k: int | None, history: list[str] | None
-    ) -> tuple[QuestionProfile, list[ScopeEvidence]]:
-        """The validated (and, in a conversation, rewritten) question's profile, and the evidence of each of its
-        scopes: one per document it compares, or one for the whole corpus (ranking named documents up)."""
+    def _standalone(self, serving: _Serving, question: str, history: list[str] | None) -> str:
+        """The validated question, rewritten into a standalone one when it follows up on ``history``."""
         question = validate_question(question)
         earlier = validate_history(history)
-        catalog = serving.loaded.catalog
         if earlier:
-            rewritten = rewrite_follow_up(question, earlier, catalog, self._rewriting_client(serving))
+            rewritten = rewrite_follow_up(question, earlier, serving.loaded.catalog, self._rewriting_client(serving))
             question = rewritten if len(rewritten) <= MAX_QUESTION_CHARS else question
+        return question
+
+    def _gather(self, serving: _Serving, question: str, top_k: int | None) -> tuple[QuestionProfile, list[ScopeEvidence]]:
+        """The question's profile, and the evidence of each of its scopes: one per document it compares, or one for
+        the whole corpus (ranking named documents up)."""
+        catalog = serving.loaded.catalog
         profile = serving.evidence.weight.as_spelled(profile_question(question))
         query_vector = serving.retriever.embed(question)
         k = top_k or self.settings.top_k
@@ -347,7 +364,7 @@ class PolicyQA:
         for question in candidate_questions(serving.loaded.catalog):
             if len(chosen) == limit:
                 break
-            profile, evidence = self._gather(serving, question, None, None)
+            profile, evidence = self._gather(serving, question, None)
             if not serving.extractive.answer(profile, evidence).refused:
                 chosen.append(question)
         return chosen
@@ -412,12 +429,14 @@ class PolicyQA:
         report(1.0, "完成")
 
 
-def _finish(profile: QuestionProfile, evidence: list[ScopeEvidence], drafted: Drafted, started: float, gathered: float) -> Answer:
+def _finish(question: str, evidence: list[ScopeEvidence], drafted: Drafted, started: float, gathered: float) -> Answer:
+    """The ``Answer``: ``drafted`` with its scopes' passages, documents taking turns, and the time spent gathering
+    evidence (``started`` to ``gathered``) and answering."""
     answered = time.perf_counter()
     ranked = [scope.passages() for scope in evidence]
     hits = [hit for tier in zip_longest(*ranked) for hit in tier if hit is not None]  # documents take turns
     return Answer(
-        question=profile.text,
+        question=question,
         text=drafted.text,
         refused=drafted.refused,
         citations=drafted.citations,

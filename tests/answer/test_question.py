@@ -98,6 +98,12 @@ def test_a_modal_glued_to_a_word_is_no_part_of_it():
     assert "能" not in profile_question("外国人能不能参加居民医保？").terms
 
 
+def test_who_may_claim_asks_for_conditions():
+    for question in ("一次性求职补贴谁能领？", "什么人可以申请人才公寓？", "谁有资格享受这个补贴"):
+        assert profile_question(question).asks is Asks.CONDITION, question
+    assert profile_question("谁负责受理？").asks is Asks.WHO
+
+
 def test_a_scale_said_alone_is_no_topic_word():
     target = profile_question("2024年招商目标是多少亿？")
     assert target.unit == "亿" and target.asks is Asks.AMOUNT and "亿" not in target.terms

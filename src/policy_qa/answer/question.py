@@ -60,7 +60,7 @@ class Asks(str, Enum):
 # Checked in order: the first pattern that matches decides. Condition and list words come before the figure words
 # (「需要满足哪些条件」 wants conditions, 「哪几个」 a list), dates before counts (「多少年」「几月」 ask when).
 _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
-    (Asks.CONDITION, re.compile(r"条件|资格(?!认证|审核|审查|复核|核查|证)|门槛|适用(?:范围|对象|于哪|于什么)|对(?:谁|哪些\S{0,4})适用|符合.{0,6}(?:要求|标准)|哪些(?:企业|单位|人员?|情形|情况).{0,8}(?:可以|能够?|应当|需要|才能)|什么情况下|什么样的.{0,6}(?:可以|能)")),
+    (Asks.CONDITION, re.compile(r"条件|资格(?!认证|审核|审查|复核|核查|证)|门槛|适用(?:范围|对象|于哪|于什么)|对(?:谁|哪些\S{0,4})适用|符合.{0,6}(?:要求|标准)|哪些(?:企业|单位|人员?|情形|情况).{0,8}(?:可以|能够?|应当|需要|才能)|什么情况下|什么样的.{0,6}(?:可以|能)|(?:谁|什么人|哪类人)(?:能|可以|可|才能|有资格)(?:领|申请|享受|申报|办理|参加|报名|拿)")),
     (Asks.REASON, re.compile(r"为什么|为何|原因|目的|为了什么|意义在于|初衷")),
     # how to get in touch (「咨询电话是多少」「打什么电话」「找谁咨询」「联系方式」): a number or address, not a figure or body
     # (「移动电话」 is a product, no contact)
