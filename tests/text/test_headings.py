@@ -34,6 +34,8 @@ from policy_qa.text.repair import ITEM_MARKER
         ("②完善投诉处理机制。", "①", "②完善投诉处理机制", None, 2),
         ("五是要素保障扎实有力。持续深化改革。", "一是", "五是要素保障扎实有力", None, 5),
         ("一是加强项目谋划，目前已谋划开发区项目168个，计划总投资861亿元。", "一是", "一是加强项目谋划", None, 1),
+        ("三、一次性求职补贴", "一、", "三、一次性求职补贴", None, 3),  # a title that starts with 一 is no 「三、一」
+        ("一、一年至少认证一次", "一、", "一、一年至少认证一次", None, 1),
     ],
 )
 def test_headings_of_every_family(text, family, title, article, ordinal):
@@ -46,6 +48,7 @@ def test_headings_of_every_family(text, family, title, article, ordinal):
     "text",
     [
         "一、二季度经济运行总体平稳。",  # 一、二季度 is no heading
+        "二、三产业增加值分别增长5%和6%。",
         "3.5万人次参加活动。",  # 3.5万 is no 3.
         "1、2月份规上工业增加值增长5%。",
         "2023年，全市经济平稳。",

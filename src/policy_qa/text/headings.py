@@ -7,7 +7,7 @@ Ranks follow the conventional order of official documents, outermost first:
     >  【…】 part title  >  一、  >  （一）  >  1. / 1、  >  （1）  >  ①  >  一是  >  表N (a table's caption)
 
 A paragraph opens a heading when it starts with one of these markers, with the usual guards: 「一、二季度」 is
-no 一、, 「3.5万」 and 「1、2月」 are no 1., a 【…】 or 第X章/节/编 heading is a whole short line, a table row
+no 一、 (「三、一次性补贴」 is), 「3.5万」 and 「1、2月」 are no 1., a 【…】 or 第X章/节/编 heading is a whole short line, a table row
 (「1.食品烟酒 2.6」) is no heading, and inline 一是…二是… never starts a paragraph (repair keeps it inside its
 paragraph). A heading's title is the label and name of a 编/章/节 (「第三章 市场主体保护」), the label alone of an
 article (「第十四条」), the content of 【…】, a table's whole caption line, a Markdown heading's text, else the
@@ -35,7 +35,7 @@ BRACKET_HEADING = re.compile(r"【[^【】\n：:]{1,40}】")
 TABLE_CAPTION = re.compile(r"表\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})(?![\d.．、])")
 TABLE_RANK = 30
 _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("一、", re.compile(rf"{NUMERAL}[、．.](?![一二三四五六七八九十])")),
+    ("一、", re.compile(rf"{NUMERAL}[、．.]")),
     ("（一）", re.compile(rf"[（(]{NUMERAL}[）)]")),
     ("1.", re.compile(r"\d{1,2}[.．、](?!\d)")),
     ("（1）", re.compile(r"[（(]\d{1,2}[）)]")),
@@ -43,6 +43,7 @@ _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("一是", re.compile(rf"{NUMERAL}是")),
 )
 INLINE_ENUMERATION = re.compile(rf"{NUMERAL}是")
+_NUMERAL_START = re.compile(NUMERAL)
 _DIGITS = "一二三四五六七八九"
 # A table row (「1.食品烟酒 2.6」, cells separated by spaces, the last a figure) is no heading.
 TABLE_ROW = re.compile(r"\S\s+[-+]?\d[\d.,%]*$")
@@ -146,9 +147,13 @@ def _ordinal(marker: str) -> int:
 
 
 def _marker(text: str) -> tuple[str, re.Match[str]] | None:
-    """``(family, marker)`` of a paragraph starting with a 一、 …… 一是 marker."""
+    """``(family, marker)`` of a paragraph starting with a 一、 …… 一是 marker; 「一、二季度」「二、三产业」 (the next
+    number after it) are numbers, but 「三、一次性求职补贴」 is a heading."""
     for family, pattern in _FAMILIES:
         if match := pattern.match(text):
+            counts_on = family == "一、" and (following := _NUMERAL_START.match(text, match.end()))
+            if counts_on and _chinese_number(following.group()) == _ordinal(match.group()) + 1:
+                return None
             return family, match
     return None
 
