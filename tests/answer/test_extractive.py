@@ -314,3 +314,24 @@ def test_a_figure_spaced_from_its_words_in_web_text_stays_with_them(tmp_path):
     )
     answer = qa.ask("HarmonyOS开发者人数超过多少万？").text
     assert "开发者人数超过 220万" in answer and "7 亿台" not in answer
+
+
+def test_a_when_question_is_answered_by_the_part_headed_for_its_time_with_each_group_s_period(tmp_path):
+    # the scope part, long enough to be chunks of its own, speaks of 缴费 and its lengths of time more than the
+    # part headed for the time of payment
+    scope = "".join(
+        f"（{n}）连续{n}年以上参加居民医保且中断缴费时间不超过{n}个月的{group}，集中缴费期内可按规定办理居民医保缴费手续。"
+        for n, group in enumerate(("在校学生", "灵活就业人员", "老年居民", "未成年人", "残疾人员", "退役军人", "新就业人员"), 1)
+    )
+    qa = engine_over(
+        tmp_path,
+        "通告.txt",
+        "关于开展2026年度城乡居民医保参保缴费工作的通告\n"
+        f"一、参保范围\n{scope}\n"
+        "二、缴费标准\n2026年度居民医保个人缴费标准为每人每年400元。\n"
+        "三、集中缴费时间\n2026年度居民医保集中参保和缴费时间在校学生为2025年9月下旬至2025年12月20日（集中参保期），"
+        "其他参保人员为2025年10月下旬至2025年12月20日（集中参保期）。\n"
+        "四、待遇享受时间\n连续参保的人员自2026年1月1日起享受待遇。\n",
+    )
+    answer = qa.ask("居民医保集中缴费是什么时候？").text
+    assert "2025年9月下旬至2025年12月20日" in answer and "2025年10月下旬至2025年12月20日" in answer

@@ -205,7 +205,8 @@ class EvidenceFinder:
                 )
                 candidates.append(evidence)
         ranked = _kind_first(sorted(candidates, key=lambda e: -e.score))
-        return ScopeEvidence(label, tuple(hits), _section_first(question, _document_first(question, _prose_first(ranked))))
+        ranked = _kind_heading_first(question, _document_first(question, _prose_first(ranked)))
+        return ScopeEvidence(label, tuple(hits), _section_first(question, ranked))
 
     def _score(
         self,
@@ -392,6 +393,38 @@ def _section_first(question: QuestionProfile, ranked: tuple[Evidence, ...]) -> t
         if about is not None and ranked[0].score - about.score <= TUNING.kind_margin:
             return _promoted(ranked, about)
     return ranked
+
+
+# Headings of the part of a notice or rule that states the kind of answer a question asks for (「三、参保缴费时间」
+# for 「什么时候缴费」, 「二、缴费标准」 for 「交多少钱」, 「五、联系方式」 for 「咨询电话」).
+_KIND_HEADINGS = {
+    Asks.DATE: re.compile(r"时间|日期|期限|时限|截止"),
+    Asks.AMOUNT: re.compile(r"标准|金额|额度|费用"),
+    Asks.CONTACT: re.compile(r"联系|咨询|电话"),
+    Asks.PLACE: re.compile(r"地点|地址|场所"),
+    Asks.WHO: re.compile(r"部门|单位|机构|受理"),
+}
+
+
+def _kind_heading_first(question: QuestionProfile, ranked: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """``ranked`` with the best sentence of a part whose heading names the kind asked for and one of the question's
+    topic words (「三、参保缴费时间」 for 「集中缴费是什么时候」) first, when it holds that kind, lacks none of the
+    question's years and names, and scores within ``TUNING.kind_margin`` of the best, which is of no such part."""
+    pattern = _KIND_HEADINGS.get(question.asks)
+    topic = [t for t in question.terms if t not in question.places]
+    if pattern is None or not ranked or not topic:
+        return ranked
+
+    def names_kind(evidence: Evidence) -> bool:
+        heading = evidence.sentence.section.heading_path[-1] if len(evidence.sentence.section.heading_path) > 1 else ""
+        return pattern.search(heading) is not None and any(t in heading for t in topic)
+
+    if names_kind(ranked[0]):
+        return ranked
+    about = next((e for e in ranked if names_kind(e) and e.holds_kind and not e.missing), None)
+    if about is None or ranked[0].score - about.score > TUNING.kind_margin:
+        return ranked
+    return _promoted(ranked, about)
 
 
 def _promoted(ranked: tuple[Evidence, ...] | list[Evidence], first: Evidence | None) -> tuple[Evidence, ...]:

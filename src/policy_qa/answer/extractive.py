@@ -67,6 +67,8 @@ _CONTINUATION = re.compile(
 # clause after it says what is new.
 _BASE_CLAUSE = re.compile(r"基础上[，,]?$")
 _HAN = re.compile(f"[{HAN}]")
+# A period from one date to another (「2025年9月下旬至2025年12月20日」): periods in a row are one answer (each group's).
+_PERIOD = re.compile(r"[月日旬][^，,；;。]{0,3}[至到—－~～][^，,；;。]{0,8}?\d{1,2}\s*[月日]")
 # A rule that takes effect on the day it is issued, and the act (「本办法自发布之日起施行」).
 _FROM_ISSUE = re.compile(r"自(发布|印发|公布|颁布)之日起")
 # A table's column whose cells name the unit of the row's figures (「单位 万吨」), a column's name that ends in
@@ -421,6 +423,7 @@ class ExtractiveAnswerer:
             start, end = sorted((best, anchor))
         while end + 1 < len(texts) and end - best < MAX_CONTINUATIONS and (
             _CONTINUATION.match(texts[end + 1]) or _BASE_CLAUSE.search(texts[end]) or _same_measure(texts[end], texts[end + 1])
+            or question.asks is Asks.DATE and _PERIOD.search(texts[end]) and _PERIOD.search(texts[end + 1])
         ):
             end += 1
         if end + 1 < len(texts) and texts[end].rstrip().endswith(("：", ":")):
