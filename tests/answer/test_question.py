@@ -104,6 +104,12 @@ def test_who_may_claim_asks_for_conditions():
     assert profile_question("谁负责受理？").asks is Asks.WHO
 
 
+def test_which_site_or_city_asks_for_a_place():
+    for question in ("探测器是在哪个地点发射的？", "会议在哪座城市举行？", "项目位于什么位置？"):
+        profile = profile_question(question)
+        assert profile.asks is Asks.PLACE and not {"地点", "位置", "哪座"} & set(profile.terms), question
+
+
 def test_a_scale_said_alone_is_no_topic_word():
     target = profile_question("2024年招商目标是多少亿？")
     assert target.unit == "亿" and target.asks is Asks.AMOUNT and "亿" not in target.terms

@@ -79,14 +79,17 @@ _ASKS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
     )),
     # what money or land is used for (「资金用在哪些地方」「用于哪些方面」): its uses, not a place
     (Asks.LIST, re.compile(r"(?:用在|用于|用到|花在|投向|投在)(?:哪些|哪几个|什么)(?:地方|方面|领域|用途)")),
-    (Asks.PLACE, re.compile(r"哪里|哪儿|何地|何处|在哪(?![些个一几种类方])|什么地方|哪个(?:地方|省|市|县|区|国家|地区|城市)(?!级)|哪些(?:地方|省份?|城市|地区|国家)(?!级)")),
+    (Asks.PLACE, re.compile(
+        r"哪里|哪儿|何地|何处|在哪(?![些个一几种类方])|什么地方|(?:哪个|什么)(?:地点|位置)|位于哪|哪座(?:城市|山|岛|港口?|桥)?"
+        r"|哪个(?:地方|省|市|县|区|国家|地区|城市)(?!级)|哪些(?:地方|省份?|城市|地区|国家)(?!级)"
+    )),
     (Asks.LIST, re.compile(r"哪些|哪几|(?:交|提交|提供|准备|带|需要)什么(?:材料|文件|资料|手续|证明)|包括什么|包括哪|有什么|有啥|些啥|都有|措施|举措|做法|办法有|怎么做|怎么搞|怎么弄")),
     (Asks.YES_NO, re.compile(r"是否|有没有|有无|能不能|可不可以|会不会|是不是|吗[？?]?$")),
     (Asks.COUNT, re.compile(r"多少(?:个|家|项|次|名|人|位|件|条|宗|批|所|座|户|辆|台|套|起|只|架|艘|例)|几(?:个(?![万亿])|家|项|次|名|位|件|条|宗|批|所|座|户|辆|台|套|起)|数量|数目")),
     (Asks.AMOUNT, re.compile(r"多少|几|多[大高长重远]|规模|总量|金额|面积|产值|收入|投资额|价格|费用")),
 )
 # Words that only ask for an amount, a duration, a rank or which one; they say nothing about the topic.
-_ASK_WORDS = re.compile(r"啥时候?|什么时候|多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几|谁|时候|哪一?[家位种类项条款个年月天]")
+_ASK_WORDS = re.compile(r"啥时候?|什么时候|多少|几[个家项次天年月名期份宗亩倍条]?|多大|多高|多长|多久|第几|排第几|排名第几|谁|时候|哪一?[家位种类项条款个年月天座]")
 # The unit a figure question names: 「多少亿元」→「亿元」, 「几家」→「家」, 「多少万辆」→「万辆」.
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>[万亿千百]*(?:{'|'.join(map(re.escape, UNITS))}))(?!(?<=项)目)(?!(?<=个)\s*[万亿])")
 # A scale said without a unit (「招商目标是多少亿」「投了几个亿」「多少万」): no topic word; 「亿」 names the figure's
@@ -103,7 +106,7 @@ _RATE_NAMED = re.compile(r"增速|增幅|降幅|增长率|下降率|比重|占�
 _KIND_WORDS = frozenset(
     "措施 具体措施 举措 做法 新做法 安排 打算 准备 将要 情况 具体情况 内容 具体内容 具体 方面 相关 有关 关于 主要 啥 事情 "
     "对比 比较 比一比 一下 各是 各自 分别 两个 两地 两市 目的 原因 初衷 怎么回事 意思 什么意思 含义 截止 期限 "
-    "电话 咨询电话 联系电话 热线 联系方式 邮箱 能 不能 能否 能不能 可不可以 是不是 会不会".split()
+    "电话 咨询电话 联系电话 热线 联系方式 邮箱 地点 位置 能 不能 能否 能不能 可不可以 是不是 会不会".split()
 )
 # A question about the document itself: who wrote or issued it, when, at which meeting, its number (「这份材料是
 # 哪个单位写的」「报告是哪一天在哪个会议上作的」「文号是多少」). Its head and tail (title block, byline, signature) say.
