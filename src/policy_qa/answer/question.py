@@ -106,7 +106,7 @@ _RATE_NAMED = re.compile(r"增速|增幅|降幅|增长率|下降率|比重|占�
 _KIND_WORDS = frozenset(
     "措施 具体措施 举措 做法 新做法 安排 打算 准备 将要 情况 具体情况 内容 具体内容 具体 方面 相关 有关 关于 主要 啥 事情 "
     "对比 比较 比一比 一下 各是 各自 分别 两个 两地 两市 目的 原因 初衷 怎么回事 意思 什么意思 含义 截止 期限 "
-    "电话 咨询电话 联系电话 热线 联系方式 邮箱 地点 位置 能 不能 能否 能不能 可不可以 是不是 会不会".split()
+    "电话 咨询电话 联系电话 热线 联系方式 邮箱 地点 位置".split()
 )
 # A question about the document itself: who wrote or issued it, when, at which meeting, its number (「这份材料是
 # 哪个单位写的」「报告是哪一天在哪个会议上作的」「文号是多少」). Its head and tail (title block, byline, signature) say.
