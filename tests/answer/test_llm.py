@@ -188,3 +188,14 @@ def test_unfaithful_answer_falls_back_to_the_extract_with_a_note(qa, fake, quest
     fake.set_mode("ok", content=content)
     answer = _llm_engine(qa, fake).ask(question)
     assert answer.answerer == "extractive" and all(piece in answer.note for piece in note) and kept in answer.text
+
+
+def test_a_question_of_two_parts_streams_each_part_then_the_joined_answer(qa, fake):
+    text = "建成标准化厂房37.9万平方米[1]。"
+    fake.set_mode("ok", content=text, chunk_chars=4)
+    items = list(_llm_engine(qa, fake).ask_stream("临汾标准化厂房建了多少，由哪个部门负责？"))
+    final, streamed = items[-1], "".join(items[:-1])
+    assert isinstance(final, Answer) and streamed.startswith(text)
+    first, second = final.text.split("\n")
+    assert first == text and second and not final.refused  # the second part answered or said to be absent
+    assert final.question == "临汾标准化厂房建了多少，由哪个部门负责？"
