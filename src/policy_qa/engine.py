@@ -163,18 +163,9 @@ class PolicyQA:
         「那长河呢？」 is rewritten into a standalone question, which ``Answer.question`` then holds. A question that
         asks several things of different kinds (「给多少，谁能领」) is answered part by part, one line each.
         """
-        serving = self._serving
-        started = time.perf_counter()
-        question = self._standalone(serving, question, history)
-        answering, drafts = 0.0, []
-        evidence: list[ScopeEvidence] = []
-        for part in split_compound(question):
-            profile, found = self._gather(serving, part, top_k)
-            began = time.perf_counter()
-            drafts.append((serving.llm or serving.extractive).answer(profile, found))
-            answering += time.perf_counter() - began
-            evidence += found
-        return _finish(question, evidence, serving.sources.guard(joined(drafts)), started, time.perf_counter() - answering)
+        *_, answer = self._answering(question, top_k, history, stream=False)
+        assert isinstance(answer, Answer), "answering always ends with an Answer"
+        return answer
 
     def ask_stream(self, question: str, top_k: int | None = None, history: list[str] | None = None) -> Iterator[str | Answer]:
         """Like ``ask``, but yields the LLM's text as it comes, then the verified ``Answer`` (always last).
@@ -183,6 +174,13 @@ class PolicyQA:
         answer can differ when verification replaced it. The parts of a question that asks several things are
         streamed one after the other, a line break between them.
         """
+        yield from self._answering(question, top_k, history, stream=True)
+
+    def _answering(
+        self, question: str, top_k: int | None, history: list[str] | None, stream: bool
+    ) -> Iterator[str | Answer]:
+        """The LLM's text as it comes (when ``stream``), then the ``Answer``: each part of the question gathered and
+        answered in turn, their answers joined."""
         serving = self._serving
         started = time.perf_counter()
         question = self._standalone(serving, question, history)
@@ -192,8 +190,8 @@ class PolicyQA:
             profile, found = self._gather(serving, part, top_k)
             began = time.perf_counter()
             evidence += found
-            if serving.llm is None:
-                drafts.append(serving.extractive.answer(profile, found))
+            if serving.llm is None or not stream:
+                drafts.append((serving.llm or serving.extractive).answer(profile, found))
             else:
                 if drafts:
                     yield "\n"
