@@ -190,8 +190,11 @@ def counts_other(text: str, span: Span, counted: str | None) -> bool:
     (「企业126家」) or not at all is not judged."""
     if counted is None:
         return False
-    after = noun_head(text[span.end : span.end + _COUNTED_REACH])
-    return after is not None and counted not in text[span.end : span.end + _COUNTED_REACH] and after not in counted
+    following = text[span.end : span.end + _COUNTED_REACH]
+    if counted in following:
+        return False
+    after = noun_head(following)
+    return after is not None and after not in counted
 
 
 def is_unit(word: str) -> bool:
