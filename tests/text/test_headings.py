@@ -57,6 +57,8 @@ def test_headings_of_every_family(text, family, title, article, ordinal):
         "【责任编辑：王林】",
         "第二章规定的程序，应当在十日内完成。",  # a body sentence that starts with 第二章
         "1.食品烟酒 2.6",  # a table row
+        "#粮食101.9",  # a statistics table's 其中 row, its cells joined by repair
+        "#铁路 -6.6",
         "（1）税收收入 69.10 12.5",
         "今年以来，一是加强谋划，二是狠抓落实。",
     ],

@@ -463,6 +463,15 @@ def test_prose_after_a_table_goes_back_to_the_heading_above_it():
     assert doc.sections[-1].text == "林业生产稳定，木材采伐量增加。" and doc.sections[2].table_header == "产量（吨）"
 
 
+def test_rows_marked_other_in_a_table_are_no_markdown_headings():
+    """Statistics tables mark an 「其中」 row with 「#」: 「#小麦 508」 is a row of its table, not a heading."""
+    doc = only("某县统计公报\n一、农业\n粮食增产。\n表3 主要农产品产量\n\t产量（吨）\n粮食\t1223\n#小麦\t508\n二、工业\n工业增长。\n")
+    assert paths(doc.sections)[1:] == [
+        ("某县统计公报", "一、农业"), ("某县统计公报", "一、农业", "表3主要农产品产量"), ("某县统计公报", "二、工业"),
+    ]
+    assert "#小麦" in doc.sections[2].text
+
+
 def test_heading_broken_over_two_lines():
     doc = only("某市政府工作报告\n各位代表：\n三、持续提升政府\n治理效能和服务水平\n人民满意是衡量政府工作的根本标准。")
     assert paths(doc.sections)[-1] == ("某市政府工作报告", "三、持续提升政府治理效能和服务水平")

@@ -47,6 +47,7 @@ _NUMERAL_START = re.compile(NUMERAL)
 _DIGITS = "一二三四五六七八九"
 # A table row (「1.食品烟酒 2.6」, cells separated by spaces, the last a figure) is no heading.
 TABLE_ROW = re.compile(r"\S\s+[-+]?\d[\d.,%]*$")
+_FIGURE_END = re.compile(r"\D(?:[-+]?\d+\.\d+|[-+]\d+(?:\.\d+)?)%?$")
 # Dates as written: 2023-07-28, 2023/7/28, 2023.07.28, 2023年7月28日, 二〇二三年七月二十八日; 7-28 with a time.
 DATE = re.compile(
     r"(?:19|20)\d{2}(?:-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|\.\d{1,2}\.\d{1,2}|年\d{1,2}月\d{1,2}日)"
@@ -119,7 +120,7 @@ def _division(text: str) -> Heading | None:
 
 def _markdown(text: str) -> Heading | None:
     match = MARKDOWN.match(text)
-    if match is None:
+    if match is None or _FIGURE_END.search(text):  # 「#粮食 101.9」「#铁路-6.6」: a statistics table's 其中 row
         return None
     rest = text[match.end() :].strip().rstrip("#").strip()
     if not rest:

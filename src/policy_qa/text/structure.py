@@ -371,11 +371,15 @@ def _effective_headings(paragraphs: list[_Paragraph], title_lines: range) -> lis
     headings = [None if i in title_lines else parse_heading(p.text) for i, p in enumerate(paragraphs)]
     for index in _table_of_contents(paragraphs, headings):
         headings[index] = None
-    in_article, previous_entry = False, None
+    in_article, previous_entry, in_table = False, None, False
     for index, heading in enumerate(headings):
+        if heading is not None and heading.family.startswith("#") and in_table:
+            headings[index] = heading = None  # 「#粮食 101.9」: a statistics table's 其中 row, no Markdown heading
         if heading is None:
             previous_entry = None
+            in_table = in_table and not _SENTENCE.search(paragraphs[index].text)
             continue
+        in_table = heading.family == "表"
         previous = paragraphs[index - 1].text if index else ""
         if in_article and heading.rank > ARTICLE_RANK:
             headings[index] = None

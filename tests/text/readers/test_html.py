@@ -182,3 +182,16 @@ def test_metadata_table_inside_the_article(tmp_path: Path) -> None:
     listing = ["废止以下文件。", "文件名称：某省促进消费的若干措施；发文字号：某政发〔2020〕3号；发布日期：2020年3月1日。"]
     k = PAGE_LINES.index("分地区情况如下。")
     assert lines(read_html(path).text) == PAGE_LINES[:k] + listing + PAGE_LINES[k:]
+
+
+
+NOTICES_2 = Path(__file__).resolve().parents[3] / "eval" / "corpora" / "notices-2"
+
+
+def test_directory_of_departments_is_dropped_and_the_body_kept() -> None:
+    """A real city page whose footer lists the city's 46 departments (「· 市委组织部」, most of them links) inside the
+    part trafilatura keeps: the list is page furniture; the body's last line and its own lists stay."""
+    text = read_html(next(NOTICES_2.glob("广州市失业保险常见问题解答*.html"))).text
+    assert text.rstrip().endswith("3.可通过www.12333.gov.cn全国人社政务服务平台在线申请。")
+    assert "（三）已经办理失业登记，并有求职要求的。" in text
+    assert not [name for name in ("市委组织部", "市教育局", "市林业园林局") if name in text]

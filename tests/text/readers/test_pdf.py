@@ -385,3 +385,15 @@ def test_scanned_page_is_read_by_ocr_in_column_order(tmp_path):
     assert read.warnings == ()
     assert pages_of(read, 2) == [SCAN_TITLE, *SCAN_LEFT, *SCAN_RIGHT]
     assert pages_of(read, 1) == [TEXT_PAGES[1]] and pages_of(read, 3) == [TEXT_PAGES[3]]
+
+
+STATISTICS_PDF = next((Path(__file__).resolve().parents[3] / "eval" / "corpora" / "statistics-2").glob("*.pdf"))
+
+
+def test_heading_run_into_the_line_above_is_a_line_of_its_own():
+    """A real bulletin where pdfium puts no line break between a paragraph's last line and the heading below it
+    (「……增长2.5%。 五、交通和邮电」): the heading is cut off by its height and stands alone."""
+    found = [line.strip() for line in read_pdf(STATISTICS_PDF).text.split("\n")]
+    for heading in ("五、交通和邮电", "六、国内贸易和对外经济", "七、财政和金融", "八、教育和科学技术"):
+        assert heading in found
+        assert not any(line.endswith(heading) and line != heading for line in found)

@@ -47,6 +47,10 @@ TITLE_WINDOW = 5
 # Longest line that is dropped as boilerplate when it starts or holds one of _BOILERPLATE's phrases.
 MAX_BOILERPLATE_LINE = 60
 
+# A list of at least this many items of at most this many characters, half of them links, is a directory.
+DIRECTORY_ITEMS = 8
+DIRECTORY_NAME = 16
+
 # The metadata labels a government page uses, each with the kind it is kept once as (the first one found).
 METADATA_LABELS = {
     "标题": "标题", "名称": "标题", "文件名称": "标题",
@@ -167,8 +171,20 @@ def _drop_link_lists(tree: etree._Element) -> None:
             continue
         if element.tag == "td" and len([cell for cell in element.getparent() if cell.tag in ("td", "th")]) > 1:
             continue  # a cell of a grid: removing it would shift the columns
-        if _norm(element.text_content()) == "".join(_norm(link.text_content()) for link in links):
+        if _norm(element.text_content()) == "".join(_norm(link.text_content()) for link in links) or _directory(element):
             element.drop_tree()
+
+
+def _directory(element: etree._Element) -> bool:
+    """A long list of short names, most of them links: a site's directory of departments or sites (「· 市委组织部」
+    「· 市教育局」 …), not the body's own list, whose items are clauses."""
+    if element.tag not in ("ul", "ol"):
+        return False
+    items = [item for item in element if item.tag == "li"]
+    if len(items) < DIRECTORY_ITEMS:
+        return False
+    linked = sum(bool(item.findall(".//a")) for item in items)
+    return 2 * linked >= len(items) and all(len(_norm(item.text_content())) <= DIRECTORY_NAME for item in items)
 
 
 def _norm(text: str) -> str:

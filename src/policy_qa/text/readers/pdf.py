@@ -212,7 +212,7 @@ def _text_pieces(textpage: pdfium.PdfTextPage) -> list[_Piece]:
         for k in range(1, len(words) + 1):
             if k < len(words):
                 left, right = box(words[k - 1][1] - 1), box(words[k][0])
-                if right[0] - left[2] <= PIECE_GAP * (left[3] - left[1]):
+                if _same_line(left, right) and right[0] - left[2] <= PIECE_GAP * (left[3] - left[1]):
                     continue
             first, last = box(words[run_start][0]), box(words[k - 1][1] - 1)
             piece_text = _CONTROLS.sub("", text[words[run_start][0] : words[k - 1][1]])
@@ -221,6 +221,15 @@ def _text_pieces(textpage: pdfium.PdfTextPage) -> list[_Piece]:
                 pieces.append(_Piece(piece_text, first[0], y0, last[2], y1))
             run_start = k
     return pieces
+
+
+def _same_line(left: tuple[float, float, float, float], right: tuple[float, float, float, float]) -> bool:
+    """Whether two character boxes share a line (their heights overlap): pdfium sometimes puts no line break
+    between a paragraph's last line and a heading below it (「……增长2.5%。 五、交通和邮电」). A character without a
+    box (all zeros) is taken to be on the line."""
+    if not any(left) or not any(right):
+        return True
+    return min(left[3], right[3]) > max(left[1], right[1])
 
 
 class _CharBoxes:
