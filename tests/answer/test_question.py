@@ -162,6 +162,12 @@ def test_a_will_says_plan():
     assert profile_question("有哪些重要举措").stated is None
 
 
+@pytest.mark.parametrize("question", ["领失业金要满足什么条件", "申请要准备什么材料？", "要去哪里办？", "要交多少钱"])
+def test_what_one_must_do_says_no_plan(question):
+    """「要」「准备」 of what an applicant must do (a notice's conditions, materials, places) are no plan."""
+    assert profile_question(question).stated is None
+
+
 @pytest.mark.parametrize(
     ("question", "about"),
     [

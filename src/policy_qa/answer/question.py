@@ -154,7 +154,11 @@ _BASIS_ASKED = re.compile(
 )
 # 「多少」 or 「几」 asking for a figure (not 「几月」 「多少年」, which ask when).
 _FIGURE_ASK = re.compile(r"多少(?![年天])|几(?![月号日天年])")
-_PLAN_STATED = re.compile(r"计划|目标|打算|明年|准备|将要|任务|安排|预期|力争|下一步|(?<![主需重只必想紧])要(?![求素点闻是么])")
+# 「要」「准备」 of what one must do (「要满足什么条件」「要准备什么材料」「要去哪办」) state no plan.
+_MUST = r"满足|符合|具备|交|缴|提供|提交|带|准备|办|多|几|什么|啥|哪|怎|去|到|找|经过|注意|先|本人|由|用|填"
+_PLAN_STATED = re.compile(
+    rf"计划|目标|打算|明年|准备(?!什么|啥|哪|好|材料)|将要|任务|安排|预期|力争|下一步|(?<![主需重只必想紧])要(?![求素点闻是么]|{_MUST})"
+)
 _RESULT_STATED = re.compile(r"去年|上年|已经|已完成|完成了|完成情况|建成了|实际完成|成绩|回顾|总结|成效")
 
 
