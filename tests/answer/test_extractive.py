@@ -335,3 +335,26 @@ def test_a_when_question_is_answered_by_the_part_headed_for_its_time_with_each_g
     )
     answer = qa.ask("居民医保集中缴费是什么时候？").text
     assert "2025年9月下旬至2025年12月20日" in answer and "2025年10月下旬至2025年12月20日" in answer
+
+
+QUESTIONS_AND_ANSWERS = (
+    "某市就业创业政策常见问题\n\n"
+    "一、失业保险金能领多久？\n\n答：缴费时间一至四年的，每满一年，失业保险金领取期限为一个月。\n\n"
+    "二、创业担保贷款的贷款利率和贴息利率分别是多少？\n\n"
+    "答：创业担保贷款利率上限不超过LPR+50BP。按贷款实际利率的50%给予财政贴息。\n\n"
+    "三、领取失业金期间死亡，遗属可以申请丧葬补助金和抚恤金吗？能领多少钱？\n\n"
+    "失业人员在领取失业保险金期间死亡的，遗属应当在六个月内到社会保险经办机构办理领取手续。"
+    "丧葬补助金按上年度在岗职工月平均工资的三倍计发，抚恤金按六倍计发。\n\n"
+    "四、如何办理失业保险跨省转移？\n\n答：可先到转出地经办机构开具转移凭证，再到转入地经办机构办理关系转入。\n"
+)
+
+
+def test_a_question_and_answer_page_answers_with_the_whole_answer_to_the_item_asked(tmp_path):
+    """A Q&A item's question is its heading (kept whole up to 30 characters): a user's question whose words it
+    holds is answered by the item's whole answer, not by one sentence of it, and never by the item's question."""
+    qa = engine_over(tmp_path, "常见问题.txt", QUESTIONS_AND_ANSWERS)
+    rates = qa.ask("创业担保贷款利率多少？政府贴多少利息")
+    assert "LPR+50BP" in rates.text and "50%" in rates.text
+    death = qa.ask("领失业金期间人去世了，家属能领多少丧葬补助金和抚恤金")
+    assert "三倍" in death.text and "六倍" in death.text
+    assert "分别是多少" not in rates.text and "可以申请丧葬补助金和抚恤金吗" not in death.text

@@ -36,6 +36,9 @@ from policy_qa.text.repair import ITEM_MARKER
         ("一是加强项目谋划，目前已谋划开发区项目168个，计划总投资861亿元。", "一是", "一是加强项目谋划", None, 1),
         ("三、一次性求职补贴", "一、", "三、一次性求职补贴", None, 3),  # a title that starts with 一 is no 「三、一」
         ("一、一年至少认证一次", "一、", "一、一年至少认证一次", None, 1),
+        # a Q&A item's question is its title, whole up to 30 characters
+        ("十、领取失业金期间死亡，遗属可以申请丧葬补助金和抚恤金吗？能领多少钱？", "一、",
+         "十、领取失业金期间死亡，遗属可以申请丧葬补助金和抚恤金吗", None, 10),
     ],
 )
 def test_headings_of_every_family(text, family, title, article, ordinal):

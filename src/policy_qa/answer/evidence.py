@@ -324,6 +324,8 @@ SECTION_HEADING_SHARE = 0.41
 _SPANLESS = (Asks.LIST, Asks.CONDITION, Asks.REASON, Asks.OTHER)
 
 
+# The title of a Q&A item: a question (its 「？」 is cut off with the title clause).
+_ASKING_TITLE = re.compile(r"什么|多少|哪|如何|怎么|怎样|吗$|是否|多久|多长|能否|可否")
 # Headings of the part of a policy document that says who or what qualifies (「一、支持对象」「申报条件」「适用范围」).
 _CONDITION_HEADING = re.compile(r"条件|对象|资格|适用范围|申报范围|支持范围|准入")
 # A question on whom or what a rule applies to, and the sentence of a rule that says it (「本办法适用于……」).
@@ -359,9 +361,17 @@ def answered_part(question: QuestionProfile, sentence: Sentence) -> int | None:
     path = sentence.section.heading_path
     if question.asks is Asks.CONDITION:
         return _conditions_depth(path)
+    if (asked := _asked_depth(path)) is not None:
+        return asked
     below = " ".join(path[1:])
     held = [t for t in question.terms if t in below and t not in path[0] and t not in question.places]
     return next((k + 1 for k in range(1, len(path)) if held and all(t in path[k] for t in held)), None)
+
+
+def _asked_depth(path: tuple[str, ...]) -> int | None:
+    """How many headings of ``path`` lead to the first below the document's name that is a question (the item of a
+    Q&A page, 「三、失业保险金能领多久」); None: none is."""
+    return next((k + 1 for k in range(1, len(path)) if _ASKING_TITLE.search(path[k])), None)
 
 
 def _conditions_depth(path: tuple[str, ...]) -> int | None:
@@ -372,11 +382,15 @@ def _conditions_depth(path: tuple[str, ...]) -> int | None:
 
 def answered_by_section(question: QuestionProfile, evidence: Evidence) -> bool:
     """Whether the question asks about the section of ``evidence`` as a whole: a question for no span whose topic
-    words its headings hold (``SECTION_HEADING_SHARE``), or a condition question under a heading that names who
-    or what qualifies (「哪些企业可以申请」 and 「一、支持对象」) or answered by a rule's scope (「本办法适用于……」)."""
+    words its headings hold (``SECTION_HEADING_SHARE``), any question whose words a Q&A item's question holds so
+    (「创业担保贷款利率多少」 and 「四、创业担保贷款的贷款利率和贴息利率分别是多少」: the item answers it), or a
+    condition question under a heading that names who or what qualifies (「哪些企业可以申请」 and 「一、支持对象」)
+    or answered by a rule's scope (「本办法适用于……」)."""
     if question.asks is Asks.CONDITION and _names_conditions(question, evidence.sentence) is not None:
         return True
-    return question.asks in _SPANLESS and evidence.heading_share >= SECTION_HEADING_SHARE
+    if evidence.heading_share < SECTION_HEADING_SHARE:
+        return False
+    return question.asks in _SPANLESS or _asked_depth(evidence.sentence.section.heading_path) is not None
 
 
 def _section_first(question: QuestionProfile, ranked: tuple[Evidence, ...]) -> tuple[Evidence, ...]:

@@ -42,7 +42,7 @@ class Sentence:
     @property
     def as_title(self) -> str:
         """The sentence as a heading path would title it (「## 第一章 总则」 → 「第一章 总则」)."""
-        return self.text.lstrip("#").strip().rstrip("。：:")
+        return self.text.lstrip("#").strip().rstrip("。：:？?")
 
     @property
     def is_heading(self) -> bool:

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when ingestion, repair, structure or chunking change what goes into the index.
-CHUNKING_VERSION = "13"
+CHUNKING_VERSION = "14"
 MANIFEST_NAME = "manifest.json"
 CHUNK_VECTORS = "chunks.npy"
 SENTENCE_VECTORS = "sentences.npy"

@@ -98,9 +98,11 @@ def _short_title(text: str) -> bool:
 
 
 def title_clause(text: str) -> str:
-    """The title clause of a paragraph: its first sentence, cut at its first clause when long, at most 30 chars."""
+    """The title clause of a paragraph: its first sentence, cut at its first clause when long (a question, the
+    title of a Q&A item, only when longer than ``MAX_TITLE``), at most 30 chars."""
     title = _SENTENCE_STOP.split(text, maxsplit=1)[0]
-    if len(title) > LONG_TITLE:
+    asks = text[len(title) : len(title) + 1] in ("？", "?")
+    if len(title) > (MAX_TITLE if asks else LONG_TITLE):
         title = _CLAUSE_STOP.split(title, maxsplit=1)[0]
     return title[:MAX_TITLE].strip()
 
