@@ -185,6 +185,7 @@ def test_a_question_about_the_number_of_chapters_and_articles(question, about):
 def test_a_question_for_several_figures():
     assert profile_question("有多少家医院，卫生技术人员多少人？").wants_several_figures
     assert not profile_question("有多少家医院？").wants_several_figures
+    assert profile_question("去年的GDP和今年的增长目标各是多少").wants_several_figures  # one 多少 of each
     assert not profile_question("几月几号开始申报？").wants_several_figures  # a date
 
 

@@ -138,6 +138,10 @@ def test_a_figure_answers_only_when_said_of_the_question_subject():
     assert holds_answer_kind(Asks.RATE, text, "%", subject_words(("肉类", "总产量"), text))
     assert holds_answer_kind(Asks.AMOUNT, text, "万美元", subject_words(("实际", "使用", "外资"), text))
     assert holds_answer_kind(Asks.AMOUNT, text, "毫米", subject_words(("下游",), text))
+    # words of plan or result say which figure, not whose: a targets sentence whose grain target has no figure
+    text = "主要预期目标是：地区生产总值增长5.5%以上，全员劳动生产率16.8万元/人左右；粮食产量完成国家下达目标任务。"
+    assert subject_words(("粮食产量", "目标"), text) == ("粮食产量",)
+    assert not holds_answer_kind(Asks.AMOUNT, text, None, subject_words(("粮食产量", "目标"), text))
     # the subject may follow its counter; and a subject only in the headings binds every figure
     text = "新增授权点65个，80个学科进入ESI前1%。"
     assert _texts_in(Asks.COUNT, text, "个") == ["65个", "80个"]

@@ -154,6 +154,8 @@ _BASIS_ASKED = re.compile(
 )
 # 「多少」 or 「几」 asking for a figure (not 「几月」 「多少年」, which ask when).
 _FIGURE_ASK = re.compile(r"多少(?![年天])|几(?![月号日天年])")
+# 「各是多少」「分别是多少」: one figure asked of each of several things.
+_EACH_ASKED = re.compile(r"(?:各|分别)(?:是|为|有|达到)?(?:多少|几)")
 # 「要」「准备」 of what one must do (「要满足什么条件」「要准备什么材料」「要去哪办」) state no plan.
 _MUST = r"满足|符合|具备|交|缴|提供|提交|带|准备|办|多|几|什么|啥|哪|怎|去|到|找|经过|注意|先|本人|由|用|填"
 _PLAN_STATED = re.compile(
@@ -207,8 +209,8 @@ class QuestionProfile:
 
     @property
     def wants_several_figures(self) -> bool:
-        """A figure question that asks for two or more (「有多少家医院，卫生技术人员多少」)."""
-        return self.wants_figure and len(_FIGURE_ASK.findall(self.text)) >= 2
+        """A figure question that asks for two or more (「有多少家医院，卫生技术人员多少」「去年和今年各是多少」)."""
+        return self.wants_figure and (len(_FIGURE_ASK.findall(self.text)) >= 2 or _EACH_ASKED.search(self.text) is not None)
 
 
 def asks_of(question: str) -> Asks:

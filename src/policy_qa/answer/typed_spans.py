@@ -65,7 +65,10 @@ _FOR_WHOM = re.compile(r"^(?:第[^\s，,]{1,8}条\s*)?(?:对于?|凡)[^，,；;�
 _CHANGED = re.compile(r"增长|下降|增加|减少|提高|降低|上涨|下跌|上升|回落|提升|扩大|缩小|增|降|涨|跌|减")
 _CHANGE_REACH = 8
 # Words of change: they say how a figure moved, not whose it is.
-_CHANGE_WORDS = re.compile(r"增长|下降|增加|减少|提高|降低|上涨|下跌|同比|比上年|新增|累计|达到|完成|实现")
+_CHANGE_WORDS = re.compile(
+    r"增长|下降|增加|减少|提高|降低|上涨|下跌|同比|比上年|新增|累计|达到|完成|实现"
+    r"|目标|计划|预期|任务|实际"  # words of plan or result (「粮食产量目标」): which figure, not whose
+)
 # A figure's lead starts after a clause break; a label's colon is none (「实际使用外资：4870万美元」).
 _CLAUSE_END = "，,；;。！？!?\n"
 # A unit in a table's header, in brackets: 「绝对额（万元）」.
