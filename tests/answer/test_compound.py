@@ -37,6 +37,11 @@ def test_answers_are_joined_with_citations_numbered_on():
     assert both.text == "补助最高50万元[1]。\n营业收入在500万元以上[2]。\n资料中没有提及与「X」直接相关的内容。"
     assert [c.index for c in both.citations] == [1, 2] and not both.refused
     assert joined([first, first]).text == first.text  # the same sentences answer once
+    # the same sentence, another part of it shown: 「谁作的」 and 「什么时候作的」 of one title line
+    line = _citation(1, "2025年1月20日在某省人民代表大会上省长王某作政府工作报告")
+    who = Drafted("某省政府工作报告：王某作政府工作报告[1]。", False, [line])
+    when = Drafted("某省政府工作报告：2025年1月20日在某省人民代表大会上[1]。", False, [line])
+    assert joined([who, when]).text.split("\n")[1] == "某省政府工作报告：2025年1月20日在某省人民代表大会上[2]。"
     assert joined([refused, refused]).refused
 
 

@@ -55,6 +55,13 @@ def _topic(part: str) -> str:
     return lead[: position + len(word)]
 
 
+def _said(text: str, shown: str) -> bool:
+    """Whether every part of an answer's ``text`` (its label and markers aside) is already in ``shown``: 「王清宪作政府
+    工作报告」 does not say 「2025年1月20日」 of the same title line."""
+    body = _MARKER.sub("", text).partition("：")[2] or _MARKER.sub("", text)
+    return all(part in shown for part in re.split(r"[；。\n]", body) if part)
+
+
 def joined(drafts: list[Drafted]) -> Drafted:
     """The answers to a question's parts as one answer: their texts one per line, each part's ``[n]`` markers and
     citations numbered after the earlier parts'; refused only when every part is. Beside an answered part, a
@@ -66,8 +73,9 @@ def joined(drafts: list[Drafted]) -> Drafted:
     answered = not all(draft.refused for draft in drafts)
     quoted: set[str] = set()
     for draft in drafts:
-        if draft.citations and quoted.issuperset(c.quote for c in draft.citations):
-            continue  # answered by the same sentences as an earlier part (「租金怎么算，一平米多少钱」)
+        shown = "".join(_MARKER.sub("", line) for line in lines)
+        if draft.citations and quoted.issuperset(c.quote for c in draft.citations) and _said(draft.text, shown):
+            continue  # answered by what an earlier part shows of the same sentences (「租金怎么算，一平米多少钱」)
         quoted.update(c.quote for c in draft.citations)
         offset = len(citations)
         text = draft.text.split("。")[0] + "。" if draft.refused and answered else draft.text
