@@ -138,6 +138,9 @@ def test_a_figure_answers_only_when_said_of_the_question_subject():
     assert holds_answer_kind(Asks.RATE, text, "%", subject_words(("肉类", "总产量"), text))
     assert holds_answer_kind(Asks.AMOUNT, text, "万美元", subject_words(("实际", "使用", "外资"), text))
     assert holds_answer_kind(Asks.AMOUNT, text, "毫米", subject_words(("下游",), text))
+    # a bracketed note's commas break no clause: the figure is still said of what precedes the note
+    text = "全年全市固定资产投资（不含农户，下同）同比增长10.5%。"
+    assert holds_answer_kind(Asks.RATE, text, "%", subject_words(("固定资产", "投资"), text))
     # words of plan or result say which figure, not whose: a targets sentence whose grain target has no figure
     text = "主要预期目标是：地区生产总值增长5.5%以上，全员劳动生产率16.8万元/人左右；粮食产量完成国家下达目标任务。"
     assert subject_words(("粮食产量", "目标"), text) == ("粮食产量",)

@@ -239,15 +239,14 @@ def bound_spans(text: str, spans: list[Span], subject: tuple[str, ...]) -> list[
     if opening and any(word in opening.group() for word in subject):
         return spans
     marks = sorted({(f.start, f.end) for f in find_figures(text) if not f.is_year} | {(s.start, s.end) for s in spans})
+    breaks = _clause_breaks(text)
 
     def bound(position: int, depth: int = 0) -> bool:
         start, end = marks[position]
         previous_end = marks[position - 1][1] if position else 0
-        clause_start = max((text.rfind(c, 0, start) + 1 for c in _CLAUSE_END), default=0)
+        clause_start = max((b + 1 for b in breaks if b < start), default=0)
         lead = text[max(previous_end, clause_start) : start]
-        following = [s for s, _ in marks[position + 1 :]] + [
-            i for i in (text.find(c, end) for c in _CLAUSE_END) if i >= 0
-        ]
+        following = [s for s, _ in marks[position + 1 :]] + [b for b in breaks if b >= end]
         tail = text[end : min(following, default=len(text))]
         if any(word in lead or word in tail for word in subject):
             return True
@@ -256,6 +255,18 @@ def bound_spans(text: str, spans: list[Span], subject: tuple[str, ...]) -> list[
         return False
 
     return [span for span in spans if bound(marks.index((span.start, span.end)))]
+
+
+def _clause_breaks(text: str) -> list[int]:
+    """Positions of the clause breaks of ``text`` outside brackets: 「固定资产投资（不含农户，下同）同比增长10.5%」 is one
+    clause."""
+    breaks, depth = [], 0
+    for position, char in enumerate(text):
+        depth += (char in "（(") - (char in "）)")
+        depth = max(depth, 0)
+        if depth == 0 and char in _CLAUSE_END:
+            breaks.append(position)
+    return breaks
 
 
 def holds_answer_kind(
