@@ -67,6 +67,7 @@ _ENTITY_TAGS = ("ns", "nt")
 # conjunction after it (「某湖和」).
 _DATE_TAIL = "年月日号"
 _CONJUNCTION = "和与及同跟"
+_ASPECT = ("了", "过", "着", "多少", "几", "几个")
 
 
 def noun_head(phrase: str) -> str | None:
@@ -97,9 +98,16 @@ def tagged_words(text: str) -> tuple[tuple[int, str, str], ...]:
 
 def entity_names(text: str) -> list[str]:
     """Places and organisations jieba's part-of-speech tagger finds in ``text`` (tags ``ns`` ``nt``), cleaned of
-    what they picked up from their neighbours, two characters or more, without repeats."""
+    what they picked up from their neighbours, two characters or more, without repeats; a word followed by an
+    aspect particle or by 「多少」「几」 is a verb (「新建了」「新建多少」, though jieba tags 新建 a place)."""
     text = fold_variants(text)
-    words = [clean_name(text, word, position) for position, word, flag in tagged_words(text) if flag in _ENTITY_TAGS]
+    tagged = tagged_words(text)
+    following = [word for _, word, _ in tagged[1:]] + [""]
+    words = [
+        clean_name(text, word, position)
+        for (position, word, flag), after in zip(tagged, following)
+        if flag in _ENTITY_TAGS and after not in _ASPECT
+    ]
     return list(dict.fromkeys(word for word in words if len(word) >= 2))
 
 
