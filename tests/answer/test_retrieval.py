@@ -46,3 +46,19 @@ def test_named_document_is_ranked_up_without_excluding_others(qa):
 def test_llama_index_retriever_interface(qa):
     nodes = qa._serving.retriever.retrieve("临汾标准化厂房建了多少？")
     assert nodes and nodes[0].node.metadata["section"].startswith("临汾市")
+
+
+def test_keywords_are_also_searched_as_the_corpus_spells_them(tmp_path):
+    """A question's short form the corpus never writes (「高校」) is searched by keywords in the form it does write
+    (「高等教育学校」), so the passage that says it is found among many alike."""
+    from ..conftest import engine_over
+
+    kinds = ["幼儿园", "普通小学", "初级中学", "普通高中", "中等职业学校", "特殊教育学校", "民办学校", "技工学校"]
+    parts = [f"{k + 1}、{kind}\n\n全市共有{kind}{(k + 3) * 37}所，在校生{(k + 2) * 1.7:.2f}万人，教职工{k + 1.5}万人。\n"
+             for k, kind in enumerate(kinds)]
+    parts.insert(5, "6、科学技术\n\n全年新增省级工程技术研究中心29家，获批高新技术企业112家。高等教育学校5所，招生4.26万人。\n")
+    qa = engine_over(tmp_path, "公报.txt", "某市2023年教育事业统计公报\n\n" + "\n".join(parts))
+    profile = qa._serving.evidence.weight.as_spelled(profile_question("全市有几所高校"))
+    retriever = qa._serving.retriever
+    hits = retriever.search(profile, retriever.embed("全市有几所高校"), top_k=1)
+    assert "高等教育学校5所" in hits[0].chunk.text

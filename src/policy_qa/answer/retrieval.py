@@ -77,7 +77,9 @@ class HybridRetriever(BaseRetriever):
         takes effect, what for) gets the first and last chunk of the best hit's document first. ``names``: the
         document names the question uses (scoping deals with them, so they are no topic words)."""
         allowed = self._of(within) if within else np.ones(len(self._chunks), dtype=bool)
-        fused = self._store.fused(query_vector, question.text, allowed, TUNING.rrf_k)
+        # keywords as the corpus spells them too (「高校」 → 「高等教育学校」, ``TermWeights.as_spelled``)
+        keywords = " ".join([question.text, *(t for t in question.terms if t not in question.text)])
+        fused = self._store.fused(query_vector, keywords, allowed, TUNING.rrf_k)
         fused += self._heading_bonus(question, names)
         if named:
             fused += TUNING.named_weight * self._of(named)
