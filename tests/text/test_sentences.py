@@ -88,6 +88,17 @@ def test_split_clauses_keeps_quotations_whole():
     assert texts(source, split_clauses(source, Span(0, len(source)))) == ["建立“开发区吹哨，部门报到”机制，", "定期对接。"]
 
 
+def test_split_clauses_keeps_brackets_whole():
+    """A bracketed note's 「：」 and 「，」 cut no clause (「（网址：https://…）」「（不含农户，下同）」); a sentence still ends
+    where it ends."""
+    source = "申请人可在广东省政务服务网（网址：https://www.gdzwfw.gov.cn/）搜索，或到窗口申请。"
+    assert texts(source, split_clauses(source, Span(0, len(source)))) == [
+        "申请人可在广东省政务服务网（网址：https://www.gdzwfw.gov.cn/）搜索，", "或到窗口申请。",
+    ]
+    source = "固定资产投资（不含农户，下同）增长10.5%。工业投资增长12.8%。"
+    assert texts(source, split_sentences(source)) == ["固定资产投资（不含农户，下同）增长10.5%。", "工业投资增长12.8%。"]
+
+
 HEADLINE = "北京时间28日晚 2023某某杯小组赛次轮 少一人作战的 某某队1:0战胜对手 延续小组出线希望！"
 
 

@@ -22,6 +22,7 @@ SENTENCE_STOPS = "。！？!?"
 CLAUSE_STOPS = "，；："
 CLOSERS = "”’」』）》〉】)]\"'"
 _QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』"}
+_BRACKETED = {**_QUOTES, "（": "）", "(": ")"}
 HAN = "\u4e00-\u9fff"
 WORD = re.compile(rf"[{HAN}0-9A-Za-z%]")
 # A space between words that stands for a stop in scraped text (「北京时间28日晚 2023某某杯小组赛次轮 少一人作战的」).
@@ -40,8 +41,9 @@ OVERLONG = 180
 MAX_SENTENCE = 500
 
 
-def _quoted(text: str, start: int, end: int) -> list[bool]:
-    """``quoted[i - start]``: whether ``text[i]`` lies strictly inside a quotation closed in the same paragraph."""
+def _quoted(text: str, start: int, end: int, pairs: dict[str, str] = _QUOTES) -> list[bool]:
+    """``quoted[i - start]``: whether ``text[i]`` lies strictly inside a quotation (or another of ``pairs``) closed in
+    the same paragraph."""
     quoted = [False] * (end - start)
     stack: list[tuple[str, int]] = []
     for i in range(start, end):
@@ -52,8 +54,8 @@ def _quoted(text: str, start: int, end: int) -> list[bool]:
             opened = stack.pop()[1]
             for j in range(opened + 1, i):
                 quoted[j - start] = True
-        elif ch in _QUOTES:
-            stack.append((_QUOTES[ch], i))
+        elif ch in pairs:
+            stack.append((pairs[ch], i))
     return quoted
 
 
@@ -71,10 +73,12 @@ def _trimmed(text: str, start: int, end: int) -> Span | None:
     return Span(start, end) if start < end else None
 
 
-def _split(text: str, start: int, end: int, stops: str, at_separators: bool = False) -> list[Span]:
+def _split(
+    text: str, start: int, end: int, stops: str, at_separators: bool = False, in_brackets: bool = True
+) -> list[Span]:
     """Spans of ``text[start:end]`` cut at newlines, after each unquoted stop (and its closers) and, if asked,
-    at each unquoted separator."""
-    quoted = _quoted(text, start, end)
+    at each unquoted separator; without ``in_brackets``, no cut inside brackets either (「（网址：https://…）」)."""
+    quoted = _quoted(text, start, end, _QUOTES if in_brackets else _BRACKETED)
     spans: list[Span] = []
     begin = i = start
     while i < end:
@@ -125,5 +129,5 @@ def _bounded(text: str, span: Span) -> list[Span]:
 
 def split_clauses(text: str, span: Span) -> list[Span]:
     """Clause spans of the sentence ``span`` of ``text``, cut after ，；： (and sentence stops) and at separators,
-    outside quotations."""
-    return _split(text, span.start, span.end, CLAUSE_STOPS + SENTENCE_STOPS, at_separators=True)
+    outside quotations and brackets."""
+    return _split(text, span.start, span.end, CLAUSE_STOPS + SENTENCE_STOPS, at_separators=True, in_brackets=False)
