@@ -74,11 +74,11 @@ def _trimmed(text: str, start: int, end: int) -> Span | None:
 
 
 def _split(
-    text: str, start: int, end: int, stops: str, at_separators: bool = False, in_brackets: bool = True
+    text: str, start: int, end: int, stops: str, at_separators: bool = False, cut_in_brackets: bool = True
 ) -> list[Span]:
     """Spans of ``text[start:end]`` cut at newlines, after each unquoted stop (and its closers) and, if asked,
-    at each unquoted separator; without ``in_brackets``, no cut inside brackets either (「（网址：https://…）」)."""
-    quoted = _quoted(text, start, end, _QUOTES if in_brackets else _BRACKETED)
+    at each unquoted separator; without ``cut_in_brackets``, no cut inside brackets either (「（网址：https://…）」)."""
+    quoted = _quoted(text, start, end, _QUOTES if cut_in_brackets else _BRACKETED)
     spans: list[Span] = []
     begin = i = start
     while i < end:
@@ -130,4 +130,4 @@ def _bounded(text: str, span: Span) -> list[Span]:
 def split_clauses(text: str, span: Span) -> list[Span]:
     """Clause spans of the sentence ``span`` of ``text``, cut after ，；： (and sentence stops) and at separators,
     outside quotations and brackets."""
-    return _split(text, span.start, span.end, CLAUSE_STOPS + SENTENCE_STOPS, at_separators=True, in_brackets=False)
+    return _split(text, span.start, span.end, CLAUSE_STOPS + SENTENCE_STOPS, at_separators=True, cut_in_brackets=False)
