@@ -58,7 +58,8 @@ def _topic(part: str) -> str:
 def _said(text: str, shown: str) -> bool:
     """Whether every part of an answer's ``text`` (its label and markers aside) is already in ``shown``: 「王清宪作政府
     工作报告」 does not say 「2025年1月20日」 of the same title line."""
-    body = _MARKER.sub("", text).partition("：")[2] or _MARKER.sub("", text)
+    unmarked = _MARKER.sub("", text)
+    body = unmarked.partition("：")[2] or unmarked
     return all(part in shown for part in re.split(r"[；。\n]", body) if part)
 
 

@@ -12,6 +12,7 @@ import re
 
 from ..schema import Span
 from ..text.figures import COUNTERS, CURRENCIES, UNITS, find_figures
+from ..text.sentences import in_brackets
 from ..text.tokens import COMMON_WORD_FREQUENCY, dictionary_frequency, noun_head, tagged_words
 from .question import Asks
 
@@ -260,13 +261,8 @@ def bound_spans(text: str, spans: list[Span], subject: tuple[str, ...]) -> list[
 def _clause_breaks(text: str) -> list[int]:
     """Positions of the clause breaks of ``text`` outside brackets: 「固定资产投资（不含农户，下同）同比增长10.5%」 is one
     clause."""
-    breaks, depth = [], 0
-    for position, char in enumerate(text):
-        depth += (char in "（(") - (char in "）)")
-        depth = max(depth, 0)
-        if depth == 0 and char in _CLAUSE_END:
-            breaks.append(position)
-    return breaks
+    inside = in_brackets(text)
+    return [position for position, char in enumerate(text) if char in _CLAUSE_END and not inside[position]]
 
 
 def holds_answer_kind(

@@ -22,7 +22,8 @@ SENTENCE_STOPS = "。！？!?"
 CLAUSE_STOPS = "，；："
 CLOSERS = "”’」』）》〉】)]\"'"
 _QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』"}
-_BRACKETED = {**_QUOTES, "（": "）", "(": ")"}
+_BRACKETS = {"（": "）", "(": ")"}
+_BRACKETED = {**_QUOTES, **_BRACKETS}
 HAN = "\u4e00-\u9fff"
 WORD = re.compile(rf"[{HAN}0-9A-Za-z%]")
 # A space between words that stands for a stop in scraped text (「北京时间28日晚 2023某某杯小组赛次轮 少一人作战的」).
@@ -57,6 +58,12 @@ def _quoted(text: str, start: int, end: int, pairs: dict[str, str] = _QUOTES) ->
         elif ch in pairs:
             stack.append((pairs[ch], i))
     return quoted
+
+
+def in_brackets(text: str) -> list[bool]:
+    """``in_brackets(text)[i]``: whether ``text[i]`` lies strictly inside brackets closed in the same paragraph
+    (「（不含农户，下同）」)."""
+    return _quoted(text, 0, len(text), _BRACKETS)
 
 
 def _closes_quotation(text: str, i: int, end: int, quoted: list[bool], start: int) -> bool:

@@ -67,7 +67,8 @@ _ENTITY_TAGS = ("ns", "nt")
 # conjunction after it (「某湖和」).
 _DATE_TAIL = "年月日号"
 _CONJUNCTION = "和与及同跟"
-_ASPECT = ("了", "过", "着", "多少", "几", "几个")
+# Words after which a word jieba tags a place is a verb: an aspect particle, or 「多少」「几」 (「新建了」「新建多少」).
+_VERB_FOLLOWERS = ("了", "过", "着", "多少", "几", "几个")
 
 
 def noun_head(phrase: str) -> str | None:
@@ -106,7 +107,7 @@ def entity_names(text: str) -> list[str]:
     words = [
         clean_name(text, word, position)
         for (position, word, flag), after in zip(tagged, following)
-        if flag in _ENTITY_TAGS and after not in _ASPECT
+        if flag in _ENTITY_TAGS and after not in _VERB_FOLLOWERS
     ]
     return list(dict.fromkeys(word for word in words if len(word) >= 2))
 
